@@ -1,0 +1,161 @@
+"""Benchmarks for the core: `ask` latency over the real content and over 10,000 synthetic
+entries, and the start-up time of `python bot.py ask`. Writes bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.runtime import load_knowledge  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from content.normalize import Normalizer  # noqa: E402
+from content.search import SearchIndex  # noqa: E402
+from handlers.ask import ask_result  # noqa: E402
+from tests.devset import evaluate, load_devset  # noqa: E402
+
+SYNTHETIC_ENTRIES = 10_000
+STARTUP_RUNS = 10
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def time_queries(content, index, queries: list[str]) -> list[float]:
+    for q in queries[:20]:  # warm caches as a running server would be
+        ask_result(content, index, q)
+    out = []
+    for q in queries:
+        start = time.perf_counter()
+        ask_result(content, index, q)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def synthetic_content(content, n: int, seed: int = 7):
+    """n entries made from the real ones: each real entry's questions, with extra words and a
+    distinct tag, so the index has n documents of realistic vocabulary and length."""
+    rng = random.Random(seed)
+    real = list(content.entries.values())
+    words = sorted({w for e in real for q in e.questions for w in q.split()})
+    entries = {}
+    for i in range(n):
+        base = real[i % len(real)]
+        extra = lambda: " ".join(rng.sample(words, 3))  # noqa: E731
+        questions = tuple(f"{q} {extra()} mã {i}" for q in base.questions)
+        entry = base.model_copy(
+            update={"id": f"{base.id}-s{i}", "questions": questions, "related": ()}
+        )
+        entries[entry.id] = entry
+    return dataclasses.replace(content, entries=entries)
+
+
+def startup_times() -> list[float]:
+    out = []
+    for _ in range(STARTUP_RUNS):
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bot.py"),
+                "ask",
+                "ho can ngheo co dc vay von ko",
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def main() -> None:
+    settings = Settings()
+    knowledge = load_knowledge(settings)
+    content, index = knowledge.content, knowledge.index
+    devset = load_devset()
+    real_queries = [q for e in content.entries.values() for q in e.questions] + [
+        q.text for q in devset
+    ]
+    real = time_queries(content, index, real_queries)
+
+    synth = synthetic_content(content, SYNTHETIC_ENTRIES)
+    start = time.perf_counter()
+    synth_index = SearchIndex(synth, Normalizer(synth.lexicon))
+    build_s = time.perf_counter() - start
+    synth_queries = [q.text for q in devset] + [
+        q for e in content.entries.values() for q in e.questions[:1]
+    ]
+    synth_ms = time_queries(synth, synth_index, synth_queries)
+
+    startup = startup_times()
+    report = evaluate(index, devset)
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `make bench` "
+        "(`python bench/run.py`).",
+        f"Machine: {machine()}.",
+        "",
+        "## `ask` latency (search + answer rendering, in process)",
+        "",
+        "| content | entries | queries | p50 ms | p99 ms | max ms | target p99 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| real content | {len(content.entries)} | {len(real)} | {percentile(real, 50):.2f} | "
+        f"{percentile(real, 99):.2f} | {max(real):.2f} | ≤ 10 ms |",
+        f"| synthetic | {len(synth.entries)} | {len(synth_ms)} | {percentile(synth_ms, 50):.2f} | "
+        f"{percentile(synth_ms, 99):.2f} | {max(synth_ms):.2f} | ≤ 50 ms |",
+        "",
+        f"Building the index of {len(synth.entries)} synthetic entries took {build_s:.1f} s.",
+        "Queries: every question of every entry plus the development set (accented, unaccented,",
+        "teencode, typos, rambling and out-of-scope questions); synthetic entries are the real",
+        "ones with three random content words and a tag added to each question.",
+        "",
+        "## Start-up of `python bot.py ask QUESTION --json` (new process, wall time)",
+        "",
+        "| runs | median s | max s | target |",
+        "| ---: | ---: | ---: | --- |",
+        f"| {len(startup)} | {statistics.median(startup):.3f} | {max(startup):.3f} | ≤ 1.5 s |",
+        "",
+        "## Search quality on the development set (`tests/data/devset_*.yaml`)",
+        "",
+        report.summary().replace("; ", "  \n") + "",
+        "",
+    ]
+    out = ROOT / "bench" / "RESULTS.md"
+    out.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

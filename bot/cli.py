@@ -1,0 +1,201 @@
+"""The command line: `python bot.py COMMAND …`; each command is a small function here."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from bot.logs import setup_logging
+from bot.settings import Settings, load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python bot.py",
+        description="Cầu Nối: hỏi đáp chính sách giảm nghèo bền vững cho người dân.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    chat = sub.add_parser("chat", help="chat with the bot on stdin/stdout (console channel)")
+    chat.add_argument("--user", default="local", help="console user id (default: local)")
+    chat.add_argument("--json", action="store_true", help="print replies as JSON lines")
+    chat.add_argument("--no-start", action="store_true", help="do not send /start first")
+    chat.set_defaults(func=cmd_chat)
+
+    ask = sub.add_parser("ask", help="answer one question, or one per line from stdin with '-'")
+    ask.add_argument("question", help="the question, or '-' to read questions from stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--locality", default=None, help="locality id to prefer (see content)")
+    ask.set_defaults(func=cmd_ask)
+
+    content = sub.add_parser("content", help="content commands")
+    content_sub = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
+    check = content_sub.add_parser("check", help="validate every content file")
+    check.set_defaults(func=cmd_content_check)
+    stats = content_sub.add_parser("stats", help="count entries per topic and locality")
+    stats.set_defaults(func=cmd_content_stats)
+
+    db = sub.add_parser("db", help="database commands")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    questions = sub.add_parser("questions", help="the question log")
+    q_sub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
+    q_list = q_sub.add_parser("list", help="list logged citizen questions, newest first")
+    q_list.add_argument("--json", action="store_true", help="one JSON object per question")
+    q_list.add_argument("--officer", action="store_true", help="only those marked for officers")
+    q_list.add_argument("--limit", type=int, default=50)
+    q_list.set_defaults(func=cmd_questions_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    level = settings.log_level if args.verbose else "WARNING"
+    setup_logging(level, settings.log_format)
+    try:
+        return int(args.func(args, settings) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _load_knowledge_or_exit(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.runtime import load_knowledge
+    from content.loader import ContentError
+
+    try:
+        return load_knowledge(settings)
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.channels.console import ConsoleChannel
+    from bot.runtime import start_runtime
+
+    knowledge = _load_knowledge_or_exit(settings)
+
+    async def run() -> None:
+        runtime = await start_runtime(settings, knowledge)
+        try:
+            await ConsoleChannel(runtime.core, args.user, args.json).run(start=not args.no_start)
+        finally:
+            await runtime.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from handlers.ask import ask_result
+
+    knowledge = _load_knowledge_or_exit(settings)
+    questions = sys.stdin if args.question == "-" else [args.question]
+    for raw in questions:
+        question = raw.rstrip("\n")
+        if args.question == "-" and not question.strip():
+            continue
+        result = ask_result(knowledge.content, knowledge.index, question, args.locality)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        else:
+            print(result["answer"])
+            for s in result["suggestions"]:
+                print(f"  - {s['question']}  [{s['faq_id']}]")
+            print()
+    return 0
+
+
+def cmd_content_check(args: argparse.Namespace, settings: Settings) -> int:
+    knowledge = _load_knowledge_or_exit(settings)
+    content = knowledge.content
+    print(
+        f"Content OK: {len(content.entries)} FAQ entries, {len(content.sources)} sources, "
+        f"{len(content.topics)} topics, {len(content.localities)} localities."
+    )
+    return 0
+
+
+def cmd_content_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from collections import Counter
+
+    content = _load_knowledge_or_exit(settings).content
+    topics = Counter(e.topic for e in content.entries.values())
+    places = Counter(loc for e in content.entries.values() for loc in e.localities)
+    for topic_id, topic in content.topics.items():
+        print(f"{topics.get(topic_id, 0):4d}  {topic_id}  ({topic.title})")
+    print()
+    for loc_id, count in places.most_common():
+        print(f"{count:4d}  {loc_id}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from db.migrate import current_revision, upgrade
+    from db.session import make_engine
+
+    async def run() -> str | None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(run())
+    print(f"Database at revision {revision}: {settings.database_url}")
+    return 0
+
+
+def cmd_questions_list(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from db.models import Citizen, Question
+    from db.session import make_engine, make_session_factory
+
+    async def run() -> list[tuple[Question, Citizen]]:
+        engine = make_engine(settings.database_url)
+        try:
+            from db.migrate import upgrade
+
+            await upgrade(engine)
+            query = select(Question, Citizen).join(Citizen, Citizen.id == Question.citizen_id)
+            if args.officer:
+                query = query.where(Question.needs_officer.is_(True))
+            query = query.order_by(Question.id.desc()).limit(args.limit)
+            async with make_session_factory(engine)() as session:
+                return list((await session.execute(query)).tuples())
+        finally:
+            await engine.dispose()
+
+    for question, citizen in asyncio.run(run()):
+        row = {
+            "id": question.id,
+            "created_at": question.created_at.isoformat(),
+            "channel": question.channel,
+            "user": citizen.external_id,
+            "locality": question.locality_id,
+            "text": question.text,
+            "normalized_text": question.normalized_text,
+            "matched_faq_id": question.matched_faq_id,
+            "score": question.score,
+            "answered_by_bot": question.answered_by_bot,
+            "needs_officer": question.needs_officer,
+            "status": question.status,
+        }
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            mark = "cán bộ" if question.needs_officer else (question.matched_faq_id or "")
+            print(f"#{question.id} [{question.status}] {question.text[:80]}  → {mark}")
+    return 0

@@ -1,0 +1,225 @@
+"""The channel-agnostic core: one inbound message through de-duplication, logging, the
+handlers and state saving, in the order that never loses a question."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+from weakref import WeakValueDictionary
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import handlers
+from bot.types import Inbound, Kind, Reply
+from content.loader import Content
+from content.normalize import clean_display
+from content.search import SearchIndex
+from db.models import Citizen, Conversation, Message, ProcessedEvent
+from handlers.context import IDLE, Context
+
+log = logging.getLogger(__name__)
+
+# Inbound text is stored whole up to this size; a larger paste is cut (and said so in the log).
+MAX_STORED_TEXT = 50_000
+
+
+class Core:
+    def __init__(
+        self,
+        content: Content,
+        index: SearchIndex,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Callable[[], dt.datetime] | None = None,
+        max_message_chars: int = 2000,
+    ):
+        self.content = content
+        self.index = index
+        self.session_factory = session_factory
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.max_message_chars = max_message_chars
+        # One person's messages are handled one at a time within a process; the conversation
+        # version guards against other workers.
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        async with self._lock(str(inbound.address)):
+            return await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> list[Reply]:
+        now = self.clock()
+        async with self.session_factory() as session:
+            received = await self._receive(session, inbound, now)
+            if received is None:
+                log.info(
+                    "duplicate event ignored",
+                    extra={"address": str(inbound.address), "event_id": inbound.event_id},
+                )
+                return []
+            citizen, conversation, message_id = received
+            inbound = self._press_numbered_choice(inbound, conversation)
+            ctx = Context(
+                inbound=inbound,
+                session=session,
+                content=self.content,
+                index=self.index,
+                citizen=citizen,
+                state=conversation.state,
+                data=dict(conversation.data or {}),
+                message_id=message_id,
+                now=now,
+                max_message_chars=self.max_message_chars,
+            )
+            try:
+                replies = await handlers.route(ctx)
+            except Exception:
+                log.exception("handler failed", extra={"address": str(inbound.address)})
+                await session.rollback()
+                return [Reply(self.content.messages.error_reply)]
+            await self._save(session, ctx, conversation.version, replies, now)
+            return replies
+
+    async def _receive(
+        self, session: AsyncSession, inbound: Inbound, now: dt.datetime
+    ) -> tuple[Citizen, Conversation, int] | None:
+        """Records the event, the citizen and the message, and commits: nothing is lost."""
+        if inbound.event_id:
+            session.add(
+                ProcessedEvent(
+                    channel=inbound.address.channel, event_id=inbound.event_id, created_at=now
+                )
+            )
+            try:
+                await session.flush()
+            except IntegrityError:
+                await session.rollback()
+                return None
+        citizen = await self._citizen(session, inbound, now)
+        conversation = (
+            await session.execute(select(Conversation).where(Conversation.citizen_id == citizen.id))
+        ).scalar_one_or_none()
+        if conversation is None:
+            conversation = Conversation(
+                citizen_id=citizen.id, state=IDLE, data={}, version=0, updated_at=now
+            )
+            session.add(conversation)
+        text = clean_display(inbound.text) if inbound.text else None
+        if text and len(text) > MAX_STORED_TEXT:
+            log.warning("inbound text cut to %d characters", MAX_STORED_TEXT)
+            text = text[:MAX_STORED_TEXT]
+        message = Message(
+            citizen_id=citizen.id,
+            direction="in",
+            kind=str(inbound.kind),
+            text=text,
+            payload=_payload(inbound),
+            event_id=inbound.event_id,
+            created_at=now,
+        )
+        session.add(message)
+        await session.commit()
+        return citizen, conversation, message.id
+
+    async def _citizen(self, session: AsyncSession, inbound: Inbound, now: dt.datetime) -> Citizen:
+        address = inbound.address
+        query = select(Citizen).where(
+            Citizen.channel == address.channel, Citizen.external_id == address.user_id
+        )
+        citizen = (await session.execute(query)).scalar_one_or_none()
+        if citizen is None:
+            citizen = Citizen(
+                channel=address.channel,
+                external_id=address.user_id,
+                display_name=inbound.display_name,
+                created_at=now,
+            )
+            session.add(citizen)
+            try:
+                async with session.begin_nested():
+                    await session.flush()
+            except IntegrityError:  # another worker created it a moment ago
+                citizen = (await session.execute(query)).scalar_one()
+        elif inbound.display_name and citizen.display_name != inbound.display_name:
+            citizen.display_name = inbound.display_name
+        if inbound.kind not in (Kind.UNFOLLOW,):
+            citizen.last_inbound_at = now
+        return citizen
+
+    @staticmethod
+    def _press_numbered_choice(inbound: Inbound, conversation: Conversation) -> Inbound:
+        """On channels without buttons, typing the number of a choice presses it."""
+        if inbound.kind != Kind.TEXT:
+            return inbound
+        text = inbound.text.strip().rstrip(".")
+        buttons = (conversation.data or {}).get("buttons") or []
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            return replace(inbound, kind=Kind.BUTTON, payload=buttons[int(text) - 1])
+        return inbound
+
+    async def _save(
+        self,
+        session: AsyncSession,
+        ctx: Context,
+        version: int,
+        replies: list[Reply],
+        now: dt.datetime,
+    ) -> None:
+        data = dict(ctx.data)
+        last_buttons = next((r.buttons for r in reversed(replies) if r.buttons), None)
+        if last_buttons is not None or replies:
+            data["buttons"] = [b.payload for b in last_buttons or ()]
+        result = await session.execute(
+            update(Conversation)
+            .where(Conversation.citizen_id == ctx.citizen.id, Conversation.version == version)
+            .values(state=ctx.state, data=data, version=version + 1, updated_at=now)
+        )
+        if result.rowcount == 0:
+            # Another worker saved this conversation since we loaded it; theirs is newer.
+            log.warning(
+                "conversation changed concurrently; state not saved",
+                extra={"citizen_id": ctx.citizen.id},
+            )
+        for reply in replies:
+            session.add(
+                Message(
+                    citizen_id=ctx.citizen.id,
+                    direction="out",
+                    kind="text",
+                    text=reply.text,
+                    payload=_reply_payload(reply),
+                    created_at=now,
+                )
+            )
+        await session.commit()
+
+
+def _payload(inbound: Inbound) -> dict[str, Any] | None:
+    payload: dict[str, Any] = {}
+    if inbound.payload:
+        payload["payload"] = inbound.payload
+    if inbound.media:
+        payload["media"] = inbound.media
+    return payload or None
+
+
+def _reply_payload(reply: Reply) -> dict[str, Any] | None:
+    payload: dict[str, Any] = {}
+    if reply.buttons:
+        payload["buttons"] = [[b.label, b.payload] for b in reply.buttons]
+    if reply.faq_id:
+        payload["faq_id"] = reply.faq_id
+    if reply.audio:
+        payload["audio"] = reply.audio.clip_id
+    return payload or None

@@ -1,0 +1,27 @@
+"""Down-rendering: replies as plain text with numbered choices, for channels without buttons."""
+
+from __future__ import annotations
+
+from bot.types import Reply
+
+
+def as_text(reply: Reply) -> str:
+    lines = [reply.text]
+    if reply.buttons:
+        lines.append("")
+        lines.extend(f"  {i}. {b.label}" for i, b in enumerate(reply.buttons, 1))
+    if reply.audio:
+        lines.append(f"  [âm thanh: {reply.audio.title}]")
+    return "\n".join(lines)
+
+
+def as_dict(reply: Reply) -> dict[str, object]:
+    return {
+        "text": reply.text,
+        "buttons": [
+            {"n": i, "label": b.label, "payload": b.payload} for i, b in enumerate(reply.buttons, 1)
+        ],
+        "audio": reply.audio.clip_id if reply.audio else None,
+        "faq_id": reply.faq_id,
+        "sources": list(reply.sources),
+    }

@@ -1,0 +1,27 @@
+"""Chat abbreviations, teencode, stopwords, synonyms and chat keywords, as validated data."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Lexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # folded token -> folded expansion (one or more words)
+    abbreviations: dict[str, str] = Field(min_length=1)
+    # folded phrase -> folded canonical phrase, applied to content and questions alike
+    synonyms: dict[str, str] = {}
+    # folded words that carry little meaning for matching
+    stopwords: tuple[str, ...] = ()
+    # accented words dropped before folding, because folded they collide with a content word
+    # ("vậy" would become "vay", to borrow)
+    accented_stopwords: tuple[str, ...] = ()
+    # folded whole messages (after normalisation) that are small talk
+    greetings: tuple[str, ...] = ()
+    thanks: tuple[str, ...] = ()
+    # folded words that act as commands anywhere in a conversation
+    menu_words: tuple[str, ...] = ()
+    cancel_words: tuple[str, ...] = ()
+    back_words: tuple[str, ...] = ()
+    help_words: tuple[str, ...] = ()

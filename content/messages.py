@@ -1,0 +1,61 @@
+"""The conversation's user-facing sentences, validated so a missing one fails `content check`."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text = str
+
+
+class Messages(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    greeting: Text = Field(min_length=1)
+    privacy: Text = Field(min_length=1)
+    menu_prompt: Text = Field(min_length=1)
+    help: Text = Field(min_length=1)
+    menu_faq: Text = Field(min_length=1)
+    menu_check: Text = Field(min_length=1)
+    menu_legal: Text = Field(min_length=1)
+    menu_ask_officer: Text = Field(min_length=1)
+    menu_audio: Text = Field(min_length=1)
+    menu_locality: Text = Field(min_length=1)
+    faq_intro: Text = Field(min_length=1)
+    topic_intro: Text = Field(min_length=1)
+    topic_unknown: Text = Field(min_length=1)
+    did_you_mean: Text = Field(min_length=1)
+    decline: Text = Field(min_length=1)
+    decline_logged: Text = Field(min_length=1)
+    btn_send_to_officer: Text = Field(min_length=1)
+    btn_none_of_these: Text = Field(min_length=1)
+    btn_menu: Text = Field(min_length=1)
+    btn_topics: Text = Field(min_length=1)
+    btn_view_answers: Text = Field(min_length=1)
+    btn_cancel: Text = Field(min_length=1)
+    officer_ask_prompt: Text = Field(min_length=1)
+    officer_sent: Text = Field(min_length=1)
+    officer_sent_existing: Text = Field(min_length=1)
+    officer_question_too_short: Text = Field(min_length=1)
+    answers_none: Text = Field(min_length=1)
+    answers_header: Text = Field(min_length=1)
+    answers_item_waiting: Text = Field(min_length=1)
+    answers_item_answered: Text = Field(min_length=1)
+    locality_prompt: Text = Field(min_length=1)
+    locality_saved: Text = Field(min_length=1)
+    locality_now: Text = Field(min_length=1)
+    locality_not_found: Text = Field(min_length=1)
+    check_intro: Text = Field(min_length=1)
+    legal_intro: Text = Field(min_length=1)
+    audio_unavailable: Text = Field(min_length=1)
+    sticker_reply: Text = Field(min_length=1)
+    empty_reply: Text = Field(min_length=1)
+    emoji_reply: Text = Field(min_length=1)
+    too_long_reply: Text = Field(min_length=1)
+    media_reply: Text = Field(min_length=1)
+    location_reply: Text = Field(min_length=1)
+    thanks_reply: Text = Field(min_length=1)
+    cancelled: Text = Field(min_length=1)
+    unknown_button: Text = Field(min_length=1)
+    choice_out_of_range: Text = Field(min_length=1)
+    expired_note: Text = Field(min_length=1)
+    error_reply: Text = Field(min_length=1)

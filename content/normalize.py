@@ -1,0 +1,138 @@
+"""One Vietnamese text normaliser for search and logging: NFC, fold, teencode, typos of typing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from content.lexicon import Lexicon
+
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_NUMBER_UNIT = re.compile(r"^(\d+)(tr|trieu|k|d|dong|ng|nghin|ty)$")
+_UNITS = {"tr": "trieu", "k": "nghin", "d": "dong", "ng": "nghin"}
+# A letter repeated three or more times is emphasis ("khôngggg"); two of the same letter are
+# emphasis too, except "oo" (xoong) which Vietnamese spells.
+_REPEATS = re.compile(r"([a-z])\1{2,}|([a-np-z])\2")
+_EMOJI_OR_SYMBOL = re.compile(r"^[\W_]+$", re.UNICODE)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower case without diacritics: 'Hộ cận nghèo Đắk Lắk' -> 'ho can ngheo dak lak'."""
+    lowered = nfc(text).lower().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", lowered)
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def clean_display(text: str) -> str:
+    """NFC, collapsed whitespace, no control characters: the form we store and show."""
+    text = nfc(text)
+    text = "".join(ch if (ch.isprintable() or ch in "\n\t") else " " for ch in text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def is_symbols_only(text: str) -> bool:
+    """True for a message of emoji, punctuation or symbols with no letters or digits."""
+    return bool(text.strip()) and bool(_EMOJI_OR_SYMBOL.match(text.strip()))
+
+
+def _collapse_repeats(token: str) -> str:
+    return _REPEATS.sub(lambda m: m.group(1) or m.group(2), token)
+
+
+# Keys typed with a Telex or VNI keyboard whose conversion did not run: "nghèo" as "ngheof" or
+# "nghe2o". Used only when a word is unknown, to find the word meant.
+_TELEX_TAIL = re.compile(r"(?<=[a-z])[sfrxj]$")
+_TELEX_DOUBLE = re.compile(r"(aa|ee|oo|dd)")
+_VNI_DIGITS = re.compile(r"(?<=[a-z])[1-9]|[1-9](?=[a-z])")
+
+
+def untelex(token: str) -> str:
+    token = _VNI_DIGITS.sub("", token)
+    token = token.replace("w", "")
+    token = _TELEX_DOUBLE.sub(lambda m: m.group(1)[0], token)
+    return _TELEX_TAIL.sub("", token)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    display: str  # NFC, cleaned: what logs and dashboards show
+    plain: str  # folded words after teencode expansion: what the question log stores
+    folded: str  # the search's token stream joined by spaces, after synonyms too
+    tokens: tuple[str, ...]
+
+
+class Normalizer:
+    """Turns what a citizen typed into the canonical folded token stream the search uses."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.abbreviations = {fold(k): fold(v) for k, v in lexicon.abbreviations.items()}
+        self.accented_stopwords = {nfc(w).lower() for w in lexicon.accented_stopwords}
+        self.stopwords = frozenset(fold(w) for w in lexicon.stopwords)
+        synonyms = sorted(
+            ((fold(k).split(), fold(v).split()) for k, v in lexicon.synonyms.items()),
+            key=lambda kv: -len(kv[0]),
+        )
+        self._synonyms = [(tuple(k), tuple(v)) for k, v in synonyms]
+        self._synonym_heads = {k[0] for k, _ in self._synonyms}
+
+    def words(self, text: str) -> list[str]:
+        """Folded words after teencode expansion, before synonyms."""
+        raw = nfc(text).lower()
+        out: list[str] = []
+        for piece in _NON_WORD.split(raw):
+            if not piece or piece in self.accented_stopwords:
+                continue
+            token = _collapse_repeats(fold(piece).replace("_", ""))
+            if not token:
+                continue
+            unit = _NUMBER_UNIT.match(token)
+            if unit:
+                out.append(unit.group(1))
+                token = _UNITS.get(unit.group(2), unit.group(2))
+            expansion = self.abbreviations.get(token)
+            if expansion is not None:
+                out.extend(expansion.split())
+            else:
+                out.append(token)
+        return out
+
+    def apply_synonyms(self, tokens: list[str]) -> list[str]:
+        if not self._synonyms:
+            return tokens
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if tokens[i] in self._synonym_heads:
+                for src, dst in self._synonyms:
+                    if tuple(tokens[i : i + len(src)]) == src:
+                        out.extend(dst)
+                        i += len(src)
+                        break
+                else:
+                    out.append(tokens[i])
+                    i += 1
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def normalize(self, text: str) -> Normalized:
+        words = self.words(text)
+        tokens = self.apply_synonyms(words)
+        return Normalized(
+            display=clean_display(text),
+            plain=" ".join(words),
+            folded=" ".join(tokens),
+            tokens=tuple(tokens),
+        )
+
+    def key(self, text: str) -> str:
+        """A short folded key for exact comparisons (greetings, menu words, localities)."""
+        return " ".join(self.words(text))

@@ -1,0 +1,117 @@
+"""Pydantic models for the content files; validation messages name the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+MAX_ANSWER_CHARS = 600
+# Telegram callback data is limited to 64 bytes; "faq:" plus the id must fit with room to spare.
+MAX_ENTRY_ID_CHARS = 56
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _check_id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError(f"'{value}' is not a valid id (lowercase ascii, digits, '-' or '_')")
+    return value
+
+
+class Topic(Strict):
+    id: str
+    title: str = Field(min_length=1)
+
+    _id = field_validator("id")(_check_id)
+
+
+class Locality(Strict):
+    id: str
+    name: str = Field(min_length=1)
+    level: str = Field(pattern=r"^(national|province|district|commune)$")
+    province: str | None = None
+    now: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    _id = field_validator("id")(_check_id)
+
+
+class Source(Strict):
+    id: str
+    label: str = Field(min_length=1)
+    issuer: str = Field(min_length=1)
+    date: dt.date | None
+    title: str = Field(min_length=1)
+    url: str | None = None
+
+    _id = field_validator("id")(_check_id)
+
+    def citation(self) -> str:
+        """How an answer's source line names this document."""
+        if self.date is None:
+            return self.label
+        return f"{self.label} ngày {self.date.day:02d}/{self.date.month:02d}/{self.date.year}"
+
+
+class Entry(Strict):
+    id: str = Field(max_length=MAX_ENTRY_ID_CHARS)
+    topic: str
+    questions: tuple[str, ...] = Field(min_length=3)
+    answer: str
+    sources: tuple[str, ...] = Field(min_length=1)
+    localities: tuple[str, ...] = Field(min_length=1)
+    valid_from: dt.date
+    valid_to: dt.date | None
+    note: str | None = None
+    related: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    _id = field_validator("id")(_check_id)
+
+    @field_validator("questions")
+    @classmethod
+    def _questions_not_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for i, question in enumerate(value):
+            if not question.strip():
+                raise ValueError(f"question {i + 1} is empty")
+        if len({q.strip().lower() for q in value}) != len(value):
+            raise ValueError("the same question is listed twice")
+        return value
+
+    @field_validator("answer")
+    @classmethod
+    def _answer_plain(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the answer is empty")
+        if len(value) > MAX_ANSWER_CHARS:
+            raise ValueError(f"the answer has {len(value)} characters; at most {MAX_ANSWER_CHARS}")
+        if re.search(r"(?im)^\s*nguồn\s*:", value):
+            raise ValueError("the answer has its own 'Nguồn:' line; list documents in 'sources'")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Entry:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class TopicsFile(Strict):
+    topics: tuple[Topic, ...] = Field(min_length=1)
+
+
+class LocalitiesFile(Strict):
+    localities: tuple[Locality, ...] = Field(min_length=1)
+
+
+class SourcesFile(Strict):
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+
+class FaqFile(Strict):
+    entries: tuple[Entry, ...] = Field(min_length=1)

@@ -1,0 +1,273 @@
+"""FAQ search: a BM25 index over folded syllables and syllable pairs, re-ranked with coverage
+and rapidfuzz similarity, with thresholds that decide answer, suggest or decline."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from content.loader import Content
+from content.normalize import Normalized, Normalizer, fold, untelex
+from content.schema import Entry
+
+# Field weights in the lexical index: what citizens ask is written in the questions.
+_W_QUESTION = 1.0
+_W_KEYWORD = 0.8
+_W_TOPIC = 0.4
+_W_ANSWER = 0.3
+_BM25_K1 = 1.2
+_BM25_B = 0.4
+_CANDIDATES = 40
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score bands; tuned on tests/data/devset_*.yaml (see bench/RESULTS.md)."""
+
+    answer: float = 0.55  # at or above: answer, if clearly ahead of the next entry
+    sure: float = 0.78  # at or above: answer even when another entry is close
+    margin: float = 0.05  # how far ahead the best entry must be between answer and sure
+    suggest: float = 0.36  # at or above: offer as "Có phải bạn muốn hỏi…"
+    suggest_window: float = 0.15  # suggestions within this of the best one
+
+
+@dataclass(frozen=True)
+class Match:
+    entry_id: str
+    score: float
+    question: str  # the entry's question closest to what was asked
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: Normalized
+    answer: Match | None  # set only when confident
+    suggestions: tuple[Match, ...]
+    candidates: tuple[Match, ...] = field(repr=False, default=())
+
+    @property
+    def best(self) -> Match | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass
+class _Doc:
+    entry: Entry
+    terms: dict[str, float]  # weighted term frequencies over all fields
+    length: float
+    ask_terms: frozenset[str]  # terms of questions, keywords and topic (what it is "about")
+    answer_terms: frozenset[str]
+    questions: list[
+        tuple[str, tuple[str, ...], frozenset[str]]
+    ]  # (original, content tokens, terms)
+    localities: frozenset[str]
+
+
+class SearchIndex:
+    """Built once from the content; `search` is pure and safe to share between tasks."""
+
+    def __init__(
+        self, content: Content, normalizer: Normalizer, thresholds: Thresholds | None = None
+    ):
+        self.content = content
+        self.normalizer = normalizer
+        self.thresholds = thresholds or Thresholds()
+        self.stopwords = normalizer.stopwords
+        self._docs: list[_Doc] = []
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._df: Counter[str] = Counter()
+        self._locality_aliases: list[tuple[tuple[str, ...], str]] = []
+        for loc in content.localities.values():
+            if loc.id == "toan-quoc":
+                continue
+            for alias in {fold(loc.name), *(fold(a) for a in loc.aliases)}:
+                words = tuple(normalizer.words(alias))
+                if words:
+                    self._locality_aliases.append((words, loc.id))
+        self._locality_aliases.sort(key=lambda item: -len(item[0]))
+        for entry in content.entries.values():
+            self._add(entry)
+        n = max(len(self._docs), 1)
+        self._avg_len = sum(d.length for d in self._docs) / n
+        self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
+        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        for term, postings in self._postings.items():
+            self._postings[term] = postings
+        vocab = Counter()
+        for doc in self._docs:
+            vocab.update(t for t in doc.terms if " " not in t)
+        # Frequent words first, so a tie in edit distance picks the common word.
+        self._vocab = [w for w, _ in vocab.most_common() if len(w) >= 2]
+        self._vocab_set = frozenset(self._vocab)
+        self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
+
+    # ---- building -------------------------------------------------------------------------
+    def terms(self, tokens: tuple[str, ...] | list[str]) -> list[str]:
+        """Unigrams that are not stopwords, and pairs of neighbours with at least one such."""
+        out = [t for t in tokens if t not in self.stopwords]
+        for a, b in pairwise(tokens):
+            if a not in self.stopwords or b not in self.stopwords:
+                out.append(f"{a} {b}")
+        return out
+
+    def _add(self, entry: Entry) -> None:
+        weights: Counter[str] = Counter()
+        ask_terms: set[str] = set()
+        questions = []
+        for question in entry.questions:
+            tokens = self.normalizer.normalize(question).tokens
+            terms = self.terms(tokens)
+            for t in set(terms):
+                weights[t] += _W_QUESTION
+            ask_terms.update(terms)
+            content_tokens = tuple(t for t in tokens if t not in self.stopwords)
+            questions.append((question, content_tokens, frozenset(terms)))
+        for keyword in entry.keywords:
+            terms = self.terms(self.normalizer.normalize(keyword).tokens)
+            for t in set(terms):
+                weights[t] += _W_KEYWORD
+            ask_terms.update(terms)
+            kw_tokens = tuple(
+                t for t in self.normalizer.normalize(keyword).tokens if t not in self.stopwords
+            )
+            questions.append((keyword, kw_tokens, frozenset(terms)))
+        topic = self.content.topics.get(entry.topic)
+        if topic:
+            for t in set(self.terms(self.normalizer.normalize(topic.title).tokens)):
+                weights[t] += _W_TOPIC
+        answer_terms = set(self.terms(self.normalizer.normalize(entry.answer).tokens))
+        for t in answer_terms:
+            weights[t] += _W_ANSWER
+        index = len(self._docs)
+        doc = _Doc(
+            entry=entry,
+            terms=dict(weights),
+            length=sum(weights.values()),
+            ask_terms=frozenset(ask_terms),
+            answer_terms=frozenset(answer_terms),
+            questions=questions,
+            localities=frozenset(entry.localities),
+        )
+        self._docs.append(doc)
+        for term, weight in weights.items():
+            self._postings[term].append((index, weight))
+            self._df[term] += 1
+
+    # ---- query side -----------------------------------------------------------------------
+    def _correct_uncached(self, token: str) -> str:
+        if token in self._vocab_set or token in self.stopwords or not token.isalpha():
+            return token
+        if len(token) < 3:
+            return token
+        plain = untelex(token)
+        if plain in self._vocab_set:
+            return plain
+        cutoff = 1 if len(token) <= 5 else 2
+        found = process.extractOne(
+            token, self._vocab, scorer=Levenshtein.distance, score_cutoff=cutoff
+        )
+        return found[0] if found else token
+
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, self._max_idf)
+
+    def mentioned_localities(self, tokens: tuple[str, ...]) -> set[str]:
+        found: set[str] = set()
+        for words, loc_id in self._locality_aliases:
+            n = len(words)
+            for i in range(len(tokens) - n + 1):
+                if tokens[i : i + n] == words:
+                    found.add(loc_id)
+                    break
+        return found
+
+    def search(self, text: str, locality: str | None = None, limit: int = 3) -> SearchResult:
+        query = self.normalizer.normalize(text[:2000])
+        tokens = tuple(self._correct(t) for t in query.tokens)
+        qterms = list(dict.fromkeys(self.terms(tokens)))
+        content_tokens = tuple(t for t in tokens if t not in self.stopwords)
+        if not qterms or not content_tokens:
+            return SearchResult(query=query, answer=None, suggestions=())
+
+        scores: dict[int, float] = defaultdict(float)
+        for term in qterms:
+            postings = self._postings.get(term)
+            if not postings:
+                continue
+            idf = self.idf(term)
+            for index, tf in postings:
+                doc_len = self._docs[index].length
+                norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * doc_len / self._avg_len)
+                scores[index] += idf * tf * (_BM25_K1 + 1) / (tf + norm)
+        if not scores:
+            return SearchResult(query=query, answer=None, suggestions=())
+        top = sorted(scores, key=scores.__getitem__, reverse=True)[:_CANDIDATES]
+
+        q_idf_total = sum(self.idf(t) for t in qterms)
+        q_text = " ".join(content_tokens)
+        mentioned = self.mentioned_localities(tokens)
+        matches = []
+        for index in top:
+            doc = self._docs[index]
+            score, question = self._score(doc, qterms, q_idf_total, q_text)
+            score = self._adjust_for_locality(score, doc, mentioned, locality)
+            matches.append(Match(doc.entry.id, round(score, 4), question))
+        matches.sort(key=lambda m: m.score, reverse=True)
+        return self._decide(query, matches, limit)
+
+    def _score(
+        self, doc: _Doc, qterms: list[str], q_idf_total: float, q_text: str
+    ) -> tuple[float, str]:
+        covered = sum(self.idf(t) for t in qterms if t in doc.ask_terms)
+        in_answer = sum(self.idf(t) for t in qterms if t in doc.answer_terms and " " not in t)
+        q_uni_total = sum(self.idf(t) for t in qterms if " " not in t) or 1.0
+        qcov = covered / q_idf_total
+        acov = in_answer / q_uni_total
+        qset = set(qterms)
+        best_ecov, best_fuzz, best_question = 0.0, 0.0, doc.entry.questions[0]
+        for original, tokens, terms in doc.questions:
+            total = sum(self.idf(t) for t in terms)
+            if not total:
+                continue
+            ecov = sum(self.idf(t) for t in terms if t in qset) / total
+            similarity = fuzz.token_set_ratio(q_text, " ".join(tokens)) / 100
+            if ecov + 0.5 * similarity > best_ecov + 0.5 * best_fuzz:
+                best_ecov, best_fuzz = ecov, similarity
+                if original in doc.entry.questions:
+                    best_question = original
+        score = 0.40 * qcov + 0.35 * best_ecov + 0.15 * best_fuzz + 0.10 * acov
+        return score, best_question
+
+    @staticmethod
+    def _adjust_for_locality(
+        score: float, doc: _Doc, mentioned: set[str], locality: str | None
+    ) -> float:
+        if "toan-quoc" in doc.localities:
+            return score
+        if mentioned:
+            return score * (1.08 if doc.localities & mentioned else 0.75)
+        if locality and locality in doc.localities:
+            return score * 1.05
+        return score * 0.9
+
+    def _decide(self, query: Normalized, matches: list[Match], limit: int) -> SearchResult:
+        th = self.thresholds
+        best = matches[0]
+        second = matches[1].score if len(matches) > 1 else 0.0
+        confident = best.score >= th.sure or (
+            best.score >= th.answer and best.score - second >= th.margin
+        )
+        if confident:
+            return SearchResult(query, best, (), tuple(matches))
+        suggestions = tuple(
+            m
+            for m in matches[:limit]
+            if m.score >= th.suggest and m.score >= best.score - th.suggest_window
+        )
+        return SearchResult(query, None, suggestions, tuple(matches))

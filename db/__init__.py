@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 async models, the session factory and Alembic migrations."""

@@ -1,0 +1,119 @@
+"""Conversation handlers, one module per citizen task, and the router that picks one."""
+
+from __future__ import annotations
+
+from bot.types import Kind, Reply
+from handlers import fallback, faq, locality, menu, questions
+from handlers.context import IDLE, Context
+
+__all__ = ["Context", "route"]
+
+
+async def route(ctx: Context) -> list[Reply]:
+    """Runs one inbound message through the handlers; the first that takes it answers."""
+    inbound = ctx.inbound
+    lexicon = ctx.content.lexicon
+    if inbound.kind == Kind.COMMAND:
+        return await _command(ctx, inbound.text, inbound.payload)
+    if inbound.kind == Kind.BUTTON:
+        return await _button(ctx, inbound.payload or "")
+    if inbound.kind != Kind.TEXT:
+        replies = await fallback.non_text(ctx)
+        return replies if replies is not None else [menu.menu(ctx, ctx.msgs.media_reply)]
+
+    text = inbound.text
+    key = ctx.index.normalizer.key(text)
+    if key in lexicon.cancel_words:
+        ctx.clear_state()
+        return [menu.menu(ctx, ctx.msgs.cancelled)]
+    if key in lexicon.menu_words or key in lexicon.back_words:
+        ctx.clear_state()
+        return [menu.menu(ctx)]
+    if key in lexicon.help_words:
+        return menu.help_reply(ctx)
+
+    if text.strip().rstrip(".").isdigit() and ctx.state == IDLE:
+        # A number that is not one of the choices shown (those are pressed by the core).
+        return [menu.menu(ctx, ctx.msgs.choice_out_of_range.format(number=text.strip()))]
+    odd = await fallback.odd_text(ctx, text)
+    if odd is not None:
+        return odd
+    if ctx.state == questions.AWAITING_QUESTION:
+        return await questions.receive_question(ctx, text)
+    if ctx.state == locality.CHOOSING_LOCALITY:
+        return locality.receive_name(ctx, text)
+    if key in lexicon.greetings:
+        return menu.greet(ctx)
+    if key in lexicon.thanks:
+        return [menu.menu(ctx, ctx.msgs.thanks_reply)]
+    return await faq.answer_text(ctx, text)
+
+
+async def _command(ctx: Context, name: str, argument: str | None) -> list[Reply]:
+    name = name.lower().lstrip("/").split("@", 1)[0]
+    ctx.clear_state()
+    if name == "start":
+        if argument and argument in ctx.content.localities:
+            # A deep link printed by a commune opens the bot with its locality chosen.
+            ctx.citizen.locality_id = argument
+        return menu.greet(ctx)
+    shortcuts = {
+        "help": "help",
+        "menu": "menu",
+        "hoidap": "m:faq",
+        "kiemtra": "m:check",
+        "phaply": "m:legal",
+        "guicauhoi": "m:ask",
+        "bantin": "m:audio",
+        "diaphuong": "m:loc",
+        "traloi": "m:answers",
+    }
+    return await _button(ctx, shortcuts.get(name, "menu"))
+
+
+async def _button(ctx: Context, payload: str) -> list[Reply]:
+    kind, _, rest = payload.partition(":")
+    if payload in ("menu", "cancel"):
+        ctx.clear_state()
+        return [menu.menu(ctx, ctx.msgs.cancelled if payload == "cancel" else None)]
+    if payload == "help":
+        return menu.help_reply(ctx)
+    if kind == "m":
+        return await _menu_item(ctx, rest)
+    if kind == "faq" and rest:
+        return await faq.answer_by_id(ctx, rest)
+    if kind in ("topic", "local") and rest:
+        ident, _, page = rest.partition(":")
+        page_no = int(page) if page.isdigit() else 0
+        if kind == "topic":
+            return faq.topic_entries(ctx, ident, page_no)
+        return faq.local_entries(ctx, ident, page_no)
+    if kind == "loc" and rest:
+        return locality.choose(ctx, rest)
+    if kind == "q" and rest.startswith("send:") and rest[5:].isdigit():
+        return await questions.send_existing(ctx, int(rest[5:]))
+    return [menu.menu(ctx, ctx.msgs.unknown_button)]
+
+
+async def _menu_item(ctx: Context, item: str) -> list[Reply]:
+    ctx.set_state(IDLE)
+    if item == "faq":
+        return faq.topics_menu(ctx)
+    if item == "check":
+        return [_topic_with_intro(ctx, "chuan_ngheo", ctx.msgs.check_intro)]
+    if item == "legal":
+        return [_topic_with_intro(ctx, "tro_giup_phap_ly", ctx.msgs.legal_intro)]
+    if item == "ask":
+        return questions.ask_prompt(ctx)
+    if item == "answers":
+        return await questions.my_answers(ctx)
+    if item == "audio":
+        return [menu.menu(ctx, ctx.msgs.audio_unavailable)]
+    if item == "loc":
+        return locality.prompt(ctx)
+    return [menu.menu(ctx, ctx.msgs.unknown_button)]
+
+
+def _topic_with_intro(ctx: Context, topic_id: str, intro: str) -> Reply:
+    listing = faq.topic_entries(ctx, topic_id)[0]
+    return Reply(intro, listing.buttons)

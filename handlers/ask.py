@@ -1,0 +1,46 @@
+"""One question in, the bot's answer as data out: used by `bot.py ask` and the benchmarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from content.loader import Content
+from content.search import SearchIndex
+
+
+def ask_result(
+    content: Content,
+    index: SearchIndex,
+    question: str,
+    locality: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    result = index.search(question, locality=locality)
+    best = result.best
+    msgs = content.messages
+    if result.answer:
+        entry = content.entries[result.answer.entry_id]
+        answer = content.render_answer(entry, today)
+        sources = [{"id": s, "citation": content.sources[s].citation()} for s in entry.sources]
+    elif result.suggestions:
+        answer = msgs.did_you_mean
+        sources = []
+    else:
+        answer = f"{msgs.decline}\n\n{msgs.decline_logged}"
+        sources = []
+    return {
+        "question": question,
+        "answer": answer,
+        "faq_id": result.answer.entry_id if result.answer else None,
+        "score": round(best.score, 4) if best else 0.0,
+        "sources": sources,
+        "suggestions": [
+            {
+                "faq_id": m.entry_id,
+                "question": content.entries[m.entry_id].questions[0],
+                "score": round(m.score, 4),
+            }
+            for m in result.suggestions
+        ],
+    }

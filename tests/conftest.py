@@ -1,0 +1,54 @@
+"""Shared fixtures: the real content and index, a real SQLite database per test, a chat driver."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.runtime import Knowledge, Runtime, load_knowledge, start_runtime
+from bot.settings import PROJECT_DIR, Settings
+from tests.driver import ChatDriver
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load_knowledge(Settings())
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def runtime(knowledge: Knowledge, db_url: str) -> AsyncIterator[Runtime]:
+    rt = await start_runtime(Settings(database_url=db_url), knowledge)
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture
+def chat(runtime: Runtime) -> ChatDriver:
+    return ChatDriver(runtime.core, user_id="u1")
+
+
+def run_cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Runs `python bot.py ARGS` in a fresh process, as an operator would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "bot.py"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=PROJECT_DIR,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,69 @@
+"""Search quality: the development set, and the behaviours a citizen relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.devset import evaluate, load_devset
+
+
+@pytest.fixture(scope="module")
+def devset():
+    return load_devset()
+
+
+def test_devset_is_large_and_points_at_real_entries(devset, knowledge):
+    assert len(devset) >= 300
+    assert sum(q.expect is None for q in devset) >= 50
+    unknown = {q.expect for q in devset if q.expect and q.expect not in knowledge.content.entries}
+    assert not unknown
+
+
+def test_devset_accuracy(devset, knowledge):
+    report = evaluate(knowledge.index, devset)
+    print(report.summary())
+    print("\n".join(report.misses[:400]))
+    assert report.top1_accuracy >= 0.90, report.summary()
+    assert report.decline_rate >= 0.85, report.summary()
+    # A confident wrong answer is worse than a suggestion: keep them rare.
+    assert report.wrong_rate <= 0.05, report.summary()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ho can ngheo co dc vay von ko",
+        "hộ cân nghèo có được vay vốn không",
+        "Hộ cận nghèo có được vay vốn không?",
+        "hộ cận nghèo có đc vay vốn k ạ",
+    ],
+)
+def test_accented_unaccented_and_typo_forms_reach_the_same_entry(knowledge, text):
+    reference = knowledge.index.search("Hộ cận nghèo có được vay vốn ưu đãi không?").best.entry_id
+    assert knowledge.index.search(text).best.entry_id == reference
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "giá vàng hôm nay",
+        "đội tuyển Việt Nam đá mấy giờ",
+        "cách nấu canh chua cá lóc",
+        "asdfgh qwerty",
+    ],
+)
+def test_out_of_scope_is_declined_not_guessed(knowledge, text):
+    result = knowledge.index.search(text)
+    assert result.answer is None
+
+
+def test_a_vague_question_offers_choices_instead_of_guessing(knowledge):
+    result = knowledge.index.search("hỗ trợ")
+    assert result.answer is None
+    assert 1 <= len(result.suggestions) <= 3 or result.suggestions == ()
+
+
+def test_empty_and_stopword_only_queries_find_nothing(knowledge):
+    for text in ("", "   ", "có không ạ", "???"):
+        result = knowledge.index.search(text)
+        assert result.answer is None and result.suggestions == ()
