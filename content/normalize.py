@@ -104,6 +104,16 @@ class Normalizer:
         return out
 
     def apply_synonyms(self, tokens: list[str]) -> list[str]:
+        """Rewrites phrases to their canonical form, again on the result so rules can chain
+        ("nhà cận nghèo" -> "nhà canngheo" -> "ho canngheo")."""
+        for _ in range(3):
+            rewritten = self._synonym_pass(tokens)
+            if rewritten == tokens:
+                break
+            tokens = rewritten
+        return tokens
+
+    def _synonym_pass(self, tokens: list[str]) -> list[str]:
         if not self._synonyms:
             return tokens
         out: list[str] = []

@@ -24,15 +24,19 @@ _W_ANSWER = 0.3
 _BM25_K1 = 1.2
 _BM25_B = 0.4
 _CANDIDATES = 40
+_OTHER_GROUP_FACTOR = 0.85
+# Weights of the features (see SearchIndex.features), tuned on the development set.
+WEIGHTS = (0.30, 0.10, 0.10, 0.20, 0.10, 0.20)
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """Score bands; tuned on tests/data/devset_*.yaml (see bench/RESULTS.md)."""
 
-    answer: float = 0.55  # at or above: answer, if clearly ahead of the next entry
-    sure: float = 0.78  # at or above: answer even when another entry is close
-    margin: float = 0.05  # how far ahead the best entry must be between answer and sure
+    answer: float = 0.58  # at or above: answer, if clearly ahead of the next entry
+    sure: float = 0.82  # at or above: answer even when another entry is close
+    margin: float = 0.06  # how far ahead the best entry must be between answer and sure
+    coverage: float = 0.2  # the query must cover this much of the entry's closest question
     suggest: float = 0.36  # at or above: offer as "Có phải bạn muốn hỏi…"
     suggest_window: float = 0.15  # suggestions within this of the best one
 
@@ -42,6 +46,7 @@ class Match:
     entry_id: str
     score: float
     question: str  # the entry's question closest to what was asked
+    coverage: float = 0.2  # how much of that question the query covers, by idf
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class _Doc:
         tuple[str, tuple[str, ...], frozenset[str]]
     ]  # (original, content tokens, terms)
     localities: frozenset[str]
+    groups: frozenset[str]
 
 
 class SearchIndex:
@@ -91,6 +97,7 @@ class SearchIndex:
                 if words:
                     self._locality_aliases.append((words, loc.id))
         self._locality_aliases.sort(key=lambda item: -len(item[0]))
+        self._place_heads = frozenset(words[0] for words, _ in self._locality_aliases)
         for entry in content.entries.values():
             self._add(entry)
         n = max(len(self._docs), 1)
@@ -121,7 +128,7 @@ class SearchIndex:
         ask_terms: set[str] = set()
         questions = []
         for question in entry.questions:
-            tokens = self.normalizer.normalize(question).tokens
+            tokens = self.without_places(self.normalizer.normalize(question).tokens)
             terms = self.terms(tokens)
             for t in set(terms):
                 weights[t] += _W_QUESTION
@@ -129,12 +136,14 @@ class SearchIndex:
             content_tokens = tuple(t for t in tokens if t not in self.stopwords)
             questions.append((question, content_tokens, frozenset(terms)))
         for keyword in entry.keywords:
-            terms = self.terms(self.normalizer.normalize(keyword).tokens)
+            terms = self.terms(self.without_places(self.normalizer.normalize(keyword).tokens))
             for t in set(terms):
                 weights[t] += _W_KEYWORD
             ask_terms.update(terms)
             kw_tokens = tuple(
-                t for t in self.normalizer.normalize(keyword).tokens if t not in self.stopwords
+                t
+                for t in self.without_places(self.normalizer.normalize(keyword).tokens)
+                if t not in self.stopwords
             )
             questions.append((keyword, kw_tokens, frozenset(terms)))
         topic = self.content.topics.get(entry.topic)
@@ -153,6 +162,7 @@ class SearchIndex:
             answer_terms=frozenset(answer_terms),
             questions=questions,
             localities=frozenset(entry.localities),
+            groups=self.groups(self.normalizer.normalize(entry.questions[0]).tokens),
         )
         self._docs.append(doc)
         for term, weight in weights.items():
@@ -177,6 +187,39 @@ class SearchIndex:
     def idf(self, term: str) -> float:
         return self._idf.get(term, self._max_idf)
 
+    def without_places(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """Drops place names: the locality adjustment weighs them, not the term overlap, so a
+        rare place name does not outweigh what is asked about that place."""
+        if not self._place_heads.intersection(tokens):
+            return tokens
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for words, _ in self._locality_aliases:
+                if tokens[i : i + len(words)] == words:
+                    i += len(words)
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return tuple(out)
+
+    @staticmethod
+    def groups(tokens: tuple[str, ...]) -> frozenset[str]:
+        """Which kinds of household a text is about: poor, near-poor, recently out of poverty,
+        average living standard."""
+        found = set()
+        if "canngheo" in tokens:
+            found.add("near_poor")
+        if "thoatngheo" in tokens:
+            found.add("left_poverty")
+        for a, b in pairwise(tokens):
+            if b == "ngheo" and a in ("ho", "nguoi"):
+                found.add("poor")
+            elif (a, b) == ("trung", "binh"):
+                found.add("average")
+        return frozenset(found)
+
     def mentioned_localities(self, tokens: tuple[str, ...]) -> set[str]:
         found: set[str] = set()
         for words, loc_id in self._locality_aliases:
@@ -189,7 +232,9 @@ class SearchIndex:
 
     def search(self, text: str, locality: str | None = None, limit: int = 3) -> SearchResult:
         query = self.normalizer.normalize(text[:2000])
-        tokens = tuple(self._correct(t) for t in query.tokens)
+        corrected = tuple(self._correct(t) for t in query.tokens)
+        mentioned = self.mentioned_localities(corrected)
+        tokens = self.without_places(corrected)
         qterms = list(dict.fromkeys(self.terms(tokens)))
         content_tokens = tuple(t for t in tokens if t not in self.stopwords)
         if not qterms or not content_tokens:
@@ -211,38 +256,65 @@ class SearchIndex:
 
         q_idf_total = sum(self.idf(t) for t in qterms)
         q_text = " ".join(content_tokens)
-        mentioned = self.mentioned_localities(tokens)
+        q_groups = self.groups(tokens)
         matches = []
+        top_bm25 = scores[top[0]]
         for index in top:
             doc = self._docs[index]
-            score, question = self._score(doc, qterms, q_idf_total, q_text)
+            values, question, coverage = self.features(doc, qterms, q_idf_total, q_text)
+            score = sum(w * v for w, v in zip(WEIGHTS, values, strict=False))
+            score += WEIGHTS[-1] * scores[index] / top_bm25
             score = self._adjust_for_locality(score, doc, mentioned, locality)
-            matches.append(Match(doc.entry.id, round(score, 4), question))
+            if q_groups and doc.groups and not (q_groups & doc.groups):
+                # Asked about one kind of household, this entry is about another.
+                score *= _OTHER_GROUP_FACTOR
+            matches.append(Match(doc.entry.id, round(score, 4), question, round(coverage, 4)))
         matches.sort(key=lambda m: m.score, reverse=True)
         return self._decide(query, matches, limit)
 
-    def _score(
+    def features(
         self, doc: _Doc, qterms: list[str], q_idf_total: float, q_text: str
-    ) -> tuple[float, str]:
-        covered = sum(self.idf(t) for t in qterms if t in doc.ask_terms)
-        in_answer = sum(self.idf(t) for t in qterms if t in doc.answer_terms and " " not in t)
-        q_uni_total = sum(self.idf(t) for t in qterms if " " not in t) or 1.0
-        qcov = covered / q_idf_total
-        acov = in_answer / q_uni_total
+    ) -> tuple[tuple[float, ...], str, float]:
+        """Signals in [0, 1] for one candidate: how much of the query the entry's questions
+        cover (all of them, and the best one), how much of the best question the query covers,
+        fuzzy similarity, and how much of the query the answer text covers. Also the entry's
+        question closest to the query and how much of it (keywords aside) the query covers."""
         qset = set(qterms)
-        best_ecov, best_fuzz, best_question = 0.0, 0.0, doc.entry.questions[0]
+        idf = self.idf
+        covered = sum(idf(t) for t in qterms if t in doc.ask_terms)
+        q_uni_total = sum(idf(t) for t in qterms if " " not in t) or 1.0
+        in_answer = sum(idf(t) for t in qterms if t in doc.answer_terms and " " not in t)
+        best_pair, best_ecov, best_fuzz = 0.0, 0.0, 0.0
+        best_question = doc.entry.questions[0]
+        best_rank = -1.0
+        question_cover = 0.0
         for original, tokens, terms in doc.questions:
-            total = sum(self.idf(t) for t in terms)
+            total = sum(idf(t) for t in terms)
             if not total:
                 continue
-            ecov = sum(self.idf(t) for t in terms if t in qset) / total
+            shared = sum(idf(t) for t in terms if t in qset)
+            ecov = shared / total
+            qcov = shared / q_idf_total
+            pair = math.sqrt(ecov * qcov)
             similarity = fuzz.token_set_ratio(q_text, " ".join(tokens)) / 100
-            if ecov + 0.5 * similarity > best_ecov + 0.5 * best_fuzz:
-                best_ecov, best_fuzz = ecov, similarity
-                if original in doc.entry.questions:
-                    best_question = original
-        score = 0.40 * qcov + 0.35 * best_ecov + 0.15 * best_fuzz + 0.10 * acov
-        return score, best_question
+            best_pair = max(best_pair, pair)
+            best_ecov = max(best_ecov, ecov)
+            best_fuzz = max(best_fuzz, similarity)
+            if original in doc.entry.questions:
+                question_cover = max(question_cover, ecov)
+                if pair + similarity > best_rank:
+                    best_rank, best_question = pair + similarity, original
+        return (
+            (
+                covered / q_idf_total,
+                best_pair,
+                best_ecov,
+                best_fuzz,
+                in_answer / q_uni_total,
+            ),
+            best_question,
+            question_cover,
+        )
 
     @staticmethod
     def _adjust_for_locality(
@@ -251,7 +323,7 @@ class SearchIndex:
         if "toan-quoc" in doc.localities:
             return score
         if mentioned:
-            return score * (1.08 if doc.localities & mentioned else 0.75)
+            return score * (1.15 if doc.localities & mentioned else 0.75)
         if locality and locality in doc.localities:
             return score * 1.05
         return score * 0.9
@@ -260,8 +332,10 @@ class SearchIndex:
         th = self.thresholds
         best = matches[0]
         second = matches[1].score if len(matches) > 1 else 0.0
-        confident = best.score >= th.sure or (
-            best.score >= th.answer and best.score - second >= th.margin
+        # A short vague query ("hỗ trợ") can match a keyword perfectly; an answer needs the
+        # query to say a good part of what one of the entry's questions asks.
+        confident = best.coverage >= th.coverage and (
+            best.score >= th.sure or (best.score >= th.answer and best.score - second >= th.margin)
         )
         if confident:
             return SearchResult(query, best, (), tuple(matches))
