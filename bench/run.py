@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.runtime import load_knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from content.answers import ask_result  # noqa: E402
 from content.normalize import Normalizer  # noqa: E402
 from content.search import SearchIndex  # noqa: E402
-from handlers.ask import ask_result  # noqa: E402
 from tests.devset import evaluate, load_devset  # noqa: E402
 
 SYNTHETIC_ENTRIES = 10_000

@@ -97,7 +97,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from handlers.ask import ask_result
+    from content.answers import ask_result
 
     knowledge = _load_knowledge_or_exit(settings)
     questions = sys.stdin if args.question == "-" else [args.question]

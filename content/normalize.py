@@ -15,6 +15,7 @@ _UNITS = {"tr": "trieu", "k": "nghin", "d": "dong", "ng": "nghin"}
 # A letter repeated three or more times is emphasis ("khôngggg"); two of the same letter are
 # emphasis too, except "oo" (xoong) which Vietnamese spells.
 _REPEATS = re.compile(r"([a-z])\1{2,}|([a-np-z])\2")
+_PROJECT = re.compile(r"^(t)?da([1-7])$")
 _EMOJI_OR_SYMBOL = re.compile(r"^[\W_]+$", re.UNICODE)
 
 
@@ -40,6 +41,11 @@ def clean_display(text: str) -> str:
 def is_symbols_only(text: str) -> bool:
     """True for a message of emoji, punctuation or symbols with no letters or digits."""
     return bool(text.strip()) and bool(_EMOJI_OR_SYMBOL.match(text.strip()))
+
+
+def _next_is_project_number(pieces: list[str], index: int) -> bool:
+    """'DA 6' is Dự án 6 ("đã 6" is not Vietnamese); the plans number projects 1 to 7."""
+    return index + 1 < len(pieces) and pieces[index + 1] in {"1", "2", "3", "4", "5", "6", "7"}
 
 
 def _collapse_repeats(token: str) -> str:
@@ -86,7 +92,8 @@ class Normalizer:
         """Folded words after teencode expansion, before synonyms."""
         raw = nfc(text).lower()
         out: list[str] = []
-        for piece in _NON_WORD.split(raw):
+        raw_pieces = [p for p in _NON_WORD.split(raw) if p]
+        for index, piece in enumerate(raw_pieces):
             if not piece or piece in self.accented_stopwords:
                 continue
             token = _collapse_repeats(fold(piece).replace("_", ""))
@@ -96,6 +103,14 @@ class Normalizer:
             if unit:
                 out.append(unit.group(1))
                 token = _UNITS.get(unit.group(2), unit.group(2))
+            project = _PROJECT.match(token)
+            if project:  # "da6", "tda2": how plans abbreviate dự án, tiểu dự án
+                out.extend(("tieu du an" if project.group(1) else "du an").split())
+                out.append(project.group(2))
+                continue
+            if piece in ("da", "tda") and _next_is_project_number(raw_pieces, index):
+                out.extend(("tieu du an" if token == "tda" else "du an").split())
+                continue
             expansion = self.abbreviations.get(token)
             if expansion is not None:
                 out.extend(expansion.split())

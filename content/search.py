@@ -3,6 +3,7 @@ and rapidfuzz similarity, with thresholds that decide answer, suggest or decline
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ _BM25_K1 = 1.2
 _BM25_B = 0.4
 _CANDIDATES = 40
 _OTHER_GROUP_FACTOR = 0.85
+_NATIONAL_WHEN_PLACE_NAMED = 0.9
+# A word in more than this share of entries is "common" for picking candidates.
+_COMMON_SHARE = 0.15
 # Weights of the features (see SearchIndex.features), tuned on the development set.
 WEIGHTS = (0.30, 0.10, 0.10, 0.20, 0.10, 0.20)
 
@@ -36,9 +40,10 @@ class Thresholds:
     answer: float = 0.58  # at or above: answer, if clearly ahead of the next entry
     sure: float = 0.82  # at or above: answer even when another entry is close
     margin: float = 0.06  # how far ahead the best entry must be between answer and sure
-    coverage: float = 0.2  # the query must cover this much of the entry's closest question
+    answer_coverage: float = 0.2  # the query must cover this much of the entry's closest question
     suggest: float = 0.36  # at or above: offer as "Có phải bạn muốn hỏi…"
     suggest_window: float = 0.15  # suggestions within this of the best one
+    suggest_query_cover: float = 0.25  # a suggestion's questions must cover this much of the query
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,8 @@ class Match:
     entry_id: str
     score: float
     question: str  # the entry's question closest to what was asked
-    coverage: float = 0.2  # how much of that question the query covers, by idf
+    coverage: float = 0.0  # how much of that question the query covers, by idf
+    query_cover: float = 0.0  # how much of the query the entry's questions cover, by idf
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class _Doc:
     ]  # (original, content tokens, terms)
     localities: frozenset[str]
     groups: frozenset[str]
+    question_totals: list[float] = field(default_factory=list)
 
 
 class SearchIndex:
@@ -104,8 +111,14 @@ class SearchIndex:
         self._avg_len = sum(d.length for d in self._docs) / n
         self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in self._df.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
-        for term, postings in self._postings.items():
-            self._postings[term] = postings
+        # Each posting carries its BM25 term weight, computed once here rather than per query.
+        for postings in self._postings.values():
+            for i, (index, tf) in enumerate(postings):
+                norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * self._docs[index].length / self._avg_len)
+                postings[i] = (index, tf * (_BM25_K1 + 1) / (tf + norm))
+        self._common_df = max(50, int(n * _COMMON_SHARE))
+        for doc in self._docs:  # each question's total idf, used by every query
+            doc.question_totals = [sum(self.idf(t) for t in terms) for _, _, terms in doc.questions]
         vocab = Counter()
         for doc in self._docs:
             vocab.update(t for t in doc.terms if " " not in t)
@@ -241,18 +254,16 @@ class SearchIndex:
             return SearchResult(query=query, answer=None, suggestions=())
 
         scores: dict[int, float] = defaultdict(float)
-        for term in qterms:
-            postings = self._postings.get(term)
-            if not postings:
-                continue
+        rare = [t for t in qterms if 0 < self._df.get(t, 0) <= self._common_df]
+        # Words found in a large share of entries ("hộ", "nghèo") only pick candidates when
+        # nothing rarer was asked; they still count in the signals below.
+        for term in rare or qterms:
             idf = self.idf(term)
-            for index, tf in postings:
-                doc_len = self._docs[index].length
-                norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * doc_len / self._avg_len)
-                scores[index] += idf * tf * (_BM25_K1 + 1) / (tf + norm)
+            for index, weight in self._postings.get(term, ()):
+                scores[index] += idf * weight
         if not scores:
             return SearchResult(query=query, answer=None, suggestions=())
-        top = sorted(scores, key=scores.__getitem__, reverse=True)[:_CANDIDATES]
+        top = heapq.nlargest(_CANDIDATES, scores, key=scores.__getitem__)
 
         q_idf_total = sum(self.idf(t) for t in qterms)
         q_text = " ".join(content_tokens)
@@ -268,7 +279,11 @@ class SearchIndex:
             if q_groups and doc.groups and not (q_groups & doc.groups):
                 # Asked about one kind of household, this entry is about another.
                 score *= _OTHER_GROUP_FACTOR
-            matches.append(Match(doc.entry.id, round(score, 4), question, round(coverage, 4)))
+            matches.append(
+                Match(
+                    doc.entry.id, round(score, 4), question, round(coverage, 4), round(values[0], 4)
+                )
+            )
         matches.sort(key=lambda m: m.score, reverse=True)
         return self._decide(query, matches, limit)
 
@@ -288,8 +303,9 @@ class SearchIndex:
         best_question = doc.entry.questions[0]
         best_rank = -1.0
         question_cover = 0.0
-        for original, tokens, terms in doc.questions:
-            total = sum(idf(t) for t in terms)
+        for (original, tokens, terms), total in zip(
+            doc.questions, doc.question_totals, strict=True
+        ):
             if not total:
                 continue
             shared = sum(idf(t) for t in terms if t in qset)
@@ -321,7 +337,8 @@ class SearchIndex:
         score: float, doc: _Doc, mentioned: set[str], locality: str | None
     ) -> float:
         if "toan-quoc" in doc.localities:
-            return score
+            # Naming a place asks about that place: its own entries come before national ones.
+            return score * _NATIONAL_WHEN_PLACE_NAMED if mentioned else score
         if mentioned:
             return score * (1.15 if doc.localities & mentioned else 0.75)
         if locality and locality in doc.localities:
@@ -334,7 +351,7 @@ class SearchIndex:
         second = matches[1].score if len(matches) > 1 else 0.0
         # A short vague query ("hỗ trợ") can match a keyword perfectly; an answer needs the
         # query to say a good part of what one of the entry's questions asks.
-        confident = best.coverage >= th.coverage and (
+        confident = best.coverage >= th.answer_coverage and (
             best.score >= th.sure or (best.score >= th.answer and best.score - second >= th.margin)
         )
         if confident:
@@ -342,6 +359,8 @@ class SearchIndex:
         suggestions = tuple(
             m
             for m in matches[:limit]
-            if m.score >= th.suggest and m.score >= best.score - th.suggest_window
+            if m.score >= th.suggest
+            and m.score >= best.score - th.suggest_window
+            and m.query_cover >= th.suggest_query_cover
         )
         return SearchResult(query, None, suggestions, tuple(matches))

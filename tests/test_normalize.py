@@ -80,3 +80,15 @@ def test_symbols_only(text, symbols):
 def test_search_tokens_apply_synonyms_and_compounds(norm):
     assert norm.normalize("xklđ").folded == "di lam viec o nuoc ngoai"
     assert norm.normalize("vay tiền hộ cận nghèo").folded == "vay von ho canngheo"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("da6 la j", "du an 6 la gi"),
+        ("DA 3 TDA2", "du an 3 tieu du an 2"),
+        ("tôi đã 6 lần hỏi", "toi da 6 lan hoi"),  # "đã" is not a project
+    ],
+)
+def test_project_abbreviations(norm, typed, expected):
+    assert norm.normalize(typed).plain == expected
