@@ -44,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
     up.set_defaults(func=cmd_db_upgrade)
 
+    check = sub.add_parser(
+        "check-household",
+        help="classify households given as JSON (or JSON lines) under the poverty standard",
+    )
+    check.add_argument("file", help="a JSON or JSON-lines file, or '-' for stdin")
+    check.add_argument("--date", default=None, help="check as of this day (YYYY-MM-DD)")
+    check.set_defaults(func=cmd_check_household)
+
     questions = sub.add_parser("questions", help="the question log")
     q_sub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
     q_list = q_sub.add_parser("list", help="list logged citizen questions, newest first")
@@ -138,6 +146,43 @@ def cmd_content_stats(args: argparse.Namespace, settings: Settings) -> int:
     for loc_id, count in places.most_common():
         print(f"{count:4d}  {loc_id}")
     return 0
+
+
+def cmd_check_household(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from content.eligibility import CheckError, check_household
+
+    content = _load_knowledge_or_exit(settings).content
+    today = dt.date.fromisoformat(args.date) if args.date else None
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    stripped = text.strip()
+    try:  # one JSON document (possibly spread over lines) …
+        records: list[tuple[int, object]] = [(1, json.loads(stripped))] if stripped else []
+    except json.JSONDecodeError:  # … or JSON lines, one household each
+        records = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    records.append((number, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    records.append((number, exc))
+    if not records:
+        print("check-household: no household given", file=sys.stderr)
+        return 2
+    failures = 0
+    for number, record in records:
+        try:
+            if isinstance(record, json.JSONDecodeError):
+                raise CheckError("", f"not valid JSON ({record.msg})")
+            result = check_household(content.standards, record, today).as_json()
+        except CheckError as exc:
+            failures += 1
+            print(f"check-household: line {number}: {exc}", file=sys.stderr)
+            result = {"line": number, "error": str(exc), "field": exc.field}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 1 if failures else 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

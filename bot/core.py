@@ -25,6 +25,8 @@ from handlers.context import IDLE, Context
 
 log = logging.getLogger(__name__)
 
+# Conversation states whose messages are not stored (see handlers.household_check).
+PRIVATE_STATES = frozenset({"household_check"})
 # Inbound text is stored whole up to this size; a larger paste is cut (and said so in the log).
 MAX_STORED_TEXT = 50_000
 
@@ -81,6 +83,7 @@ class Core:
                 message_id=message_id,
                 now=now,
                 max_message_chars=self.max_message_chars,
+                inbound_state=conversation.state,
             )
             try:
                 replies = await handlers.route(ctx)
@@ -116,6 +119,11 @@ class Core:
             )
             session.add(conversation)
         text = clean_display(inbound.text) if inbound.text else None
+        payload = _payload(inbound)
+        if conversation.state in PRIVATE_STATES:
+            # The household self-check stores nothing of what is answered unless the citizen
+            # agrees at the end (then as one summary in the question log).
+            text, payload = None, {"redacted": conversation.state}
         if text and len(text) > MAX_STORED_TEXT:
             log.warning("inbound text cut to %d characters", MAX_STORED_TEXT)
             text = text[:MAX_STORED_TEXT]
@@ -124,7 +132,7 @@ class Core:
             direction="in",
             kind=str(inbound.kind),
             text=text,
-            payload=_payload(inbound),
+            payload=payload,
             event_id=inbound.event_id,
             created_at=now,
         )
@@ -163,7 +171,10 @@ class Core:
         if inbound.kind != Kind.TEXT:
             return inbound
         text = inbound.text.strip().rstrip(".")
-        buttons = (conversation.data or {}).get("buttons") or []
+        data = conversation.data or {}
+        if data.get("free_input"):  # a number is the answer itself (members, income)
+            return inbound
+        buttons = data.get("buttons") or []
         if text.isdigit() and 1 <= int(text) <= len(buttons):
             return replace(inbound, kind=Kind.BUTTON, payload=buttons[int(text) - 1])
         return inbound
@@ -191,14 +202,15 @@ class Core:
                 "conversation changed concurrently; state not saved",
                 extra={"citizen_id": ctx.citizen.id},
             )
+        private = ctx.state in PRIVATE_STATES or ctx.inbound_state in PRIVATE_STATES
         for reply in replies:
             session.add(
                 Message(
                     citizen_id=ctx.citizen.id,
                     direction="out",
                     kind="text",
-                    text=reply.text,
-                    payload=_reply_payload(reply),
+                    text=None if private else reply.text,
+                    payload={"redacted": True} if private else _reply_payload(reply),
                     created_at=now,
                 )
             )

@@ -25,3 +25,6 @@ class Lexicon(BaseModel):
     cancel_words: tuple[str, ...] = ()
     back_words: tuple[str, ...] = ()
     help_words: tuple[str, ...] = ()
+    # folded answers meaning yes and no
+    yes_words: tuple[str, ...] = ()
+    no_words: tuple[str, ...] = ()

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from content import CONTENT_DIR
+from content.eligibility import Standard
 from content.lexicon import Lexicon
 from content.messages import Messages
 from content.schema import (
@@ -66,6 +67,7 @@ class Content:
     entries: dict[str, Entry]
     messages: Messages
     lexicon: Lexicon
+    standards: dict[str, Standard] = field(default_factory=dict)
     entry_files: dict[str, str] = field(default_factory=dict)
 
     def citations(self, entry: Entry) -> list[str]:
@@ -235,6 +237,8 @@ def load_content(root: Path | str | None = None) -> Content:
                     Problem(rel, f"{where}.related", "an entry cannot relate to itself")
                 )
 
+    standards = _load_standards(root, problems, sources, entries)
+
     if problems:
         raise ContentError(problems)
     return Content(
@@ -244,5 +248,35 @@ def load_content(root: Path | str | None = None) -> Content:
         entries=entries,
         messages=messages,
         lexicon=lexicon,
+        standards=standards,
         entry_files=entry_files,
     )
+
+
+def _load_standards(
+    root: Path, problems: list[Problem], sources: dict[str, Source], entries: dict[str, Entry]
+) -> dict[str, Standard]:
+    """Poverty standards from rules/*.yaml, with their sources and FAQ links checked."""
+    standards: dict[str, Standard] = {}
+    for path in sorted((root / "rules").glob("*.yaml")):
+        rel = _rel(path, root)
+        standard = _validate(Standard, _read_yaml(path, problems, root), rel, problems)
+        if standard is None:
+            continue
+        if standard.period in standards:
+            problems.append(Problem(rel, "period", f"duplicate period {standard.period}"))
+            continue
+        for src in standard.sources:
+            if src not in sources:
+                problems.append(Problem(rel, "sources", f"unknown source '{src}'"))
+        links = [("next_steps", e) for e in standard.next_steps] + [
+            (f"supports.{k}", e) for k, ids in standard.supports.items() for e in ids
+        ]
+        for where, entry_id in links:
+            if entry_id not in entries:
+                problems.append(Problem(rel, where, f"unknown entry '{entry_id}'"))
+        for other in standards.values():
+            if standard.valid_from <= other.valid_to and other.valid_from <= standard.valid_to:
+                problems.append(Problem(rel, "valid_from", f"overlaps period {other.period}"))
+        standards[standard.period] = standard
+    return standards

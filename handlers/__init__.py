@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.types import Kind, Reply
-from handlers import fallback, faq, locality, menu, questions
+from handlers import fallback, faq, household_check, locality, menu, questions
 from handlers.context import IDLE, Context
 
 __all__ = ["Context", "route"]
@@ -26,6 +26,8 @@ async def route(ctx: Context) -> list[Reply]:
     if key in lexicon.cancel_words:
         ctx.clear_state()
         return [menu.menu(ctx, ctx.msgs.cancelled)]
+    if key in lexicon.back_words and ctx.state == household_check.STATE:
+        return household_check.back(ctx)
     if key in lexicon.menu_words or key in lexicon.back_words:
         ctx.clear_state()
         return [menu.menu(ctx)]
@@ -38,6 +40,8 @@ async def route(ctx: Context) -> list[Reply]:
     odd = await fallback.odd_text(ctx, text)
     if odd is not None:
         return odd
+    if ctx.state == household_check.STATE and "check" in ctx.data:
+        return household_check.receive_text(ctx, text)
     if ctx.state == questions.AWAITING_QUESTION:
         return await questions.receive_question(ctx, text)
     if ctx.state == locality.CHOOSING_LOCALITY:
@@ -51,7 +55,8 @@ async def route(ctx: Context) -> list[Reply]:
 
 async def _command(ctx: Context, name: str, argument: str | None) -> list[Reply]:
     name = name.lower().lstrip("/").split("@", 1)[0]
-    ctx.clear_state()
+    if name in ("start", "help", "menu"):
+        ctx.clear_state()
     if name == "start":
         if argument and argument in ctx.content.localities:
             # A deep link printed by a commune opens the bot with its locality chosen.
@@ -88,6 +93,10 @@ async def _button(ctx: Context, payload: str) -> list[Reply]:
         if kind == "topic":
             return faq.topic_entries(ctx, ident, page_no)
         return faq.local_entries(ctx, ident, page_no)
+    if kind == "chk" and rest:
+        if rest in ("save", "nosave"):
+            return await household_check.consent(ctx, rest == "save")
+        return household_check.press(ctx, rest)
     if kind == "loc" and rest:
         return locality.choose(ctx, rest)
     if kind == "q" and rest.startswith("send:") and rest[5:].isdigit():
@@ -96,10 +105,12 @@ async def _button(ctx: Context, payload: str) -> list[Reply]:
 
 
 async def _menu_item(ctx: Context, item: str) -> list[Reply]:
+    if item == "check":
+        return household_check.start(ctx)
     ctx.set_state(IDLE)
     if item == "faq":
         return faq.topics_menu(ctx)
-    if item == "check":
+    if item == "standard":
         return [_topic_with_intro(ctx, "chuan_ngheo", ctx.msgs.check_intro)]
     if item == "legal":
         return [_topic_with_intro(ctx, "tro_giup_phap_ly", ctx.msgs.legal_intro)]

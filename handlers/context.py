@@ -29,6 +29,7 @@ class Context:
     message_id: int | None
     now: dt.datetime
     max_message_chars: int = 2000
+    inbound_state: str = IDLE  # the state when the message arrived
     questions_logged: list[int] = field(default_factory=list)
 
     @property
@@ -42,7 +43,7 @@ class Context:
 
     def set_state(self, state: str, **data: Any) -> None:
         self.state = state
-        self.data = {k: v for k, v in self.data.items() if k == "buttons"} | data
+        self.data = data
 
     def clear_state(self) -> None:
         self.set_state(IDLE)

@@ -1,0 +1,253 @@
+"""The household self-check: poverty standards as data, and the classification they imply.
+
+Under Nghị định 07/2021/NĐ-CP (and 351/2025 from 2027) a household whose monthly income per
+person is at or below the line is poor when it lacks at least 3 of the 12 indicators of basic
+social services, near-poor when it lacks fewer; above the line, up to the average-living band,
+it has an average living standard. Only the commune's review decides; this is an estimate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from content.schema import Strict
+
+Area = Literal["rural", "urban"]
+CLASSIFICATIONS = ("ho_ngheo", "ho_can_ngheo", "ho_muc_song_trung_binh", "khong_thuoc_dien")
+CLASS_LABELS = {
+    "ho_ngheo": "hộ nghèo",
+    "ho_can_ngheo": "hộ cận nghèo",
+    "ho_muc_song_trung_binh": "hộ có mức sống trung bình",
+    "khong_thuoc_dien": "không thuộc diện hộ nghèo, cận nghèo",
+}
+AREA_LABELS = {"rural": "nông thôn", "urban": "thành thị"}
+
+
+class Indicator(Strict):
+    code: str
+    name: str
+    dimension: str
+    question: str
+    example: str
+
+
+class ByArea(Strict):
+    rural: int = Field(gt=0)
+    urban: int = Field(gt=0)
+
+
+class Standard(Strict):
+    """One poverty standard, loaded from content/rules/*.yaml."""
+
+    period: str = Field(pattern=r"^\d{4}-\d{4}$")
+    title: str
+    valid_from: dt.date
+    valid_to: dt.date
+    sources: tuple[str, ...] = Field(min_length=1)
+    income_line_vnd: ByArea
+    poor_min_lacking: int = Field(ge=1, le=12)
+    average_upper_vnd: ByArea | None
+    average_note: str | None = None
+    indicators_note: str | None = None
+    indicators: tuple[Indicator, ...] = Field(min_length=1)
+    supports: dict[str, tuple[str, ...]]
+    next_steps: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Standard:
+        codes = [i.code for i in self.indicators]
+        if len(set(codes)) != len(codes):
+            raise ValueError("an indicator code is listed twice")
+        if set(self.supports) != set(CLASSIFICATIONS):
+            raise ValueError(f"supports must list exactly {', '.join(CLASSIFICATIONS)}")
+        if self.average_upper_vnd:
+            for area in ("rural", "urban"):
+                if getattr(self.average_upper_vnd, area) <= getattr(self.income_line_vnd, area):
+                    raise ValueError(f"average_upper_vnd.{area} is not above the income line")
+        if self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+    @property
+    def indicator_codes(self) -> tuple[str, ...]:
+        return tuple(i.code for i in self.indicators)
+
+
+def standard_for(standards: dict[str, Standard], day: dt.date) -> Standard | None:
+    """The standard in force on `day`."""
+    for standard in standards.values():
+        if standard.valid_from <= day <= standard.valid_to:
+            return standard
+    return None
+
+
+class HouseholdInput(BaseModel):
+    """What `check-household` reads: one household as JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: str | None = None
+    area: Area
+    members: int | None = Field(default=None, ge=1, le=100)
+    household_income_month_vnd: int | None = Field(default=None, ge=0)
+    income_per_person_month_vnd: int | None = Field(default=None, ge=0)
+    lacking: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _income_given_once(self) -> HouseholdInput:
+        per_person = self.income_per_person_month_vnd is not None
+        household = self.household_income_month_vnd is not None or self.members is not None
+        if per_person and household:
+            raise ValueError(
+                "give either income_per_person_month_vnd, or members with "
+                "household_income_month_vnd, not both"
+            )
+        if not per_person:
+            if self.members is None:
+                raise ValueError("members: missing field")
+            if self.household_income_month_vnd is None:
+                raise ValueError("household_income_month_vnd: missing field")
+        return self
+
+
+class CheckError(ValueError):
+    """A household the checker cannot classify; `field` names what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    period: str
+    area: str
+    classification: str
+    income_per_person: Fraction
+    line_vnd: int
+    lacking: tuple[str, ...]
+    reasons: tuple[str, ...]
+    supports: tuple[str, ...]
+    next_steps: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "classification": self.classification,
+            "income_per_person_month_vnd": int(self.income_per_person),  # whole đồng, rounded down
+            "income_line_vnd": self.line_vnd,
+            "lacking_count": len(self.lacking),
+            "lacking": list(self.lacking),
+            "reasons": list(self.reasons),
+            "supports": list(self.supports),
+        }
+
+
+def _vnd(amount: Fraction | int, up: bool = False) -> str:
+    whole = math.ceil(amount) if up else math.floor(amount)
+    return f"{whole:,}".replace(",", ".") + " đồng"
+
+
+def classify(
+    standard: Standard,
+    area: str,
+    income_per_person: Fraction,
+    lacking: list[str] | tuple[str, ...],
+) -> CheckResult:
+    """Classifies one household under `standard`; reasons are plain Vietnamese sentences."""
+    known = standard.indicator_codes
+    unknown = [code for code in lacking if code not in known]
+    if unknown:
+        raise CheckError(
+            "lacking", f"unknown indicator code(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    lacking = tuple(dict.fromkeys(lacking))
+    line = getattr(standard.income_line_vnd, area)
+    names = {i.code: i.name for i in standard.indicators}
+    area_label = AREA_LABELS[area]
+    reasons: list[str] = []
+    if income_per_person <= line:
+        reasons.append(
+            f"Thu nhập bình quân {_vnd(income_per_person)}/người/tháng, không cao hơn chuẩn "
+            f"{_vnd(line)} ở {area_label}."
+        )
+        if len(lacking) >= standard.poor_min_lacking:
+            classification = "ho_ngheo"
+            minimum = standard.poor_min_lacking
+            reasons.append(
+                f"Thiếu hụt {len(lacking)} chỉ số (từ {minimum} chỉ số trở lên là hộ nghèo)."
+            )
+        else:
+            classification = "ho_can_ngheo"
+            minimum = standard.poor_min_lacking
+            reasons.append(
+                f"Thiếu hụt {len(lacking)} chỉ số (dưới {minimum} chỉ số là hộ cận nghèo)."
+            )
+    else:
+        reasons.append(
+            f"Thu nhập bình quân {_vnd(income_per_person, up=True)}/người/tháng, cao hơn chuẩn "
+            f"{_vnd(line)} ở {area_label}."
+        )
+        upper = getattr(standard.average_upper_vnd, area) if standard.average_upper_vnd else None
+        if upper is not None and income_per_person <= upper:
+            classification = "ho_muc_song_trung_binh"
+            reasons.append(f"Không cao hơn {_vnd(upper)}: thuộc mức sống trung bình.")
+        else:
+            classification = "khong_thuoc_dien"
+            if upper is not None:
+                reasons.append(f"Cao hơn {_vnd(upper)}, mức trên của hộ có mức sống trung bình.")
+        if standard.average_note and upper is None:
+            reasons.append(standard.average_note.strip())
+    if lacking:
+        reasons.append("Các chỉ số thiếu hụt: " + "; ".join(names[c] for c in lacking) + ".")
+    return CheckResult(
+        period=standard.period,
+        area=area,
+        classification=classification,
+        income_per_person=income_per_person,
+        line_vnd=line,
+        lacking=lacking,
+        reasons=tuple(reasons),
+        supports=standard.supports[classification],
+        next_steps=standard.next_steps,
+    )
+
+
+def check_household(
+    standards: dict[str, Standard], data: Any, today: dt.date | None = None
+) -> CheckResult:
+    """Validates one household given as parsed JSON and classifies it."""
+    if not isinstance(data, dict):
+        raise CheckError("", "expected a JSON object")
+    try:
+        household = HouseholdInput.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "missing field"
+        elif err["type"] == "extra_forbidden":
+            message = "unknown field"
+        if not field and ": " in message:
+            field, message = message.split(": ", 1)
+        raise CheckError(field, message) from exc
+    if household.period is not None:
+        standard = standards.get(household.period)
+        if standard is None:
+            raise CheckError("period", f"unknown period; known: {', '.join(sorted(standards))}")
+    else:
+        day = today or dt.date.today()
+        standard = standard_for(standards, day)
+        if standard is None:
+            raise CheckError("period", f"no standard in force on {day.isoformat()}; give a period")
+    if household.income_per_person_month_vnd is not None:
+        per_person = Fraction(household.income_per_person_month_vnd)
+    else:
+        per_person = Fraction(household.household_income_month_vnd, household.members)
+    return classify(standard, household.area, per_person, household.lacking)

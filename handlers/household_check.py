@@ -1,0 +1,239 @@
+"""The household self-check ("Kiểm tra diện hỗ trợ"): area, members, income, then the 12
+deprivation indicators as yes/no questions, and a likely classification. The answers live in
+the conversation state only; they are stored for officers only if the citizen agrees."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from bot.types import Button, Reply
+from content.amounts import parse_amount, parse_count
+from content.eligibility import CLASS_LABELS, CheckResult, Standard, classify, standard_for
+from handlers.context import IDLE, Context
+from handlers.menu import menu
+
+STATE = "household_check"
+# Steps before the indicators; the indicators follow, then the consent question.
+_AREA, _MEMBERS, _INCOME = 0, 1, 2
+_FIRST_INDICATOR = 3
+
+
+def _vnd(amount: int | Fraction) -> str:
+    return f"{int(amount):,}".replace(",", ".") + " đồng"
+
+
+def _standard(ctx: Context) -> Standard | None:
+    period = (ctx.data.get("check") or {}).get("period")
+    if period and period in ctx.content.standards:
+        return ctx.content.standards[period]
+    return standard_for(ctx.content.standards, ctx.today)
+
+
+def start(ctx: Context) -> list[Reply]:
+    """From the menu: resume a check in progress, or begin one."""
+    check = ctx.data.get("check") if ctx.state == STATE else None
+    if check and check.get("step", 0) > _AREA:
+        done = check["step"]
+        buttons = (
+            Button(ctx.msgs.btn_continue, "chk:continue"),
+            Button(ctx.msgs.btn_restart, "chk:restart"),
+            Button(ctx.msgs.btn_cancel, "cancel"),
+        )
+        return [Reply(ctx.msgs.check_resume.format(done=done), buttons)]
+    return begin(ctx)
+
+
+def begin(ctx: Context) -> list[Reply]:
+    standard = _standard(ctx)
+    if standard is None:
+        ctx.clear_state()
+        return [menu(ctx, ctx.msgs.check_no_standard)]
+    ctx.set_state(STATE, check={"step": _AREA, "period": standard.period, "answers": {}})
+    return [Reply(ctx.msgs.check_start), *ask(ctx)]
+
+
+def ask(ctx: Context) -> list[Reply]:
+    """The question of the current step, with its buttons."""
+    check = ctx.data["check"]
+    step = check["step"]
+    standard = _standard(ctx)
+    assert standard is not None
+    back = Button(ctx.msgs.btn_back, "chk:back")
+    cancel = Button(ctx.msgs.btn_cancel, "cancel")
+    ctx.data["free_input"] = step in (_MEMBERS, _INCOME)
+    if step == _AREA:
+        rural = Button(ctx.msgs.btn_rural, "chk:rural")
+        urban = Button(ctx.msgs.btn_urban, "chk:urban")
+        return [Reply(ctx.msgs.check_area_q, (rural, urban, cancel))]
+    if step == _MEMBERS:
+        return [Reply(ctx.msgs.check_members_q, (back, cancel))]
+    if step == _INCOME:
+        return [Reply(ctx.msgs.check_income_q, (back, cancel))]
+    index = step - _FIRST_INDICATOR
+    if index < len(standard.indicators):
+        indicator = standard.indicators[index]
+        text = ctx.msgs.check_indicator_q.format(
+            number=index + 1,
+            total=len(standard.indicators),
+            dimension=indicator.dimension,
+            question=indicator.question,
+            example=indicator.example,
+        )
+        yes = Button(ctx.msgs.btn_yes, "chk:yes")
+        no = Button(ctx.msgs.btn_no, "chk:no")
+        return [Reply(text, (yes, no, back, cancel))]
+    return _result(ctx, standard)
+
+
+def back(ctx: Context) -> list[Reply]:
+    check = ctx.data["check"]
+    check["step"] = max(_AREA, check["step"] - 1)
+    return ask(ctx)
+
+
+def _advance(ctx: Context, prefix: str | None = None) -> list[Reply]:
+    ctx.data["check"]["step"] += 1
+    replies = ask(ctx)
+    if prefix:
+        first = replies[0]
+        replies[0] = Reply(f"{prefix}\n\n{first.text}", first.buttons)
+    return replies
+
+
+def press(ctx: Context, value: str) -> list[Reply]:
+    """A button of the check was pressed (or its answer typed)."""
+    if value == "restart" or ctx.state != STATE or "check" not in ctx.data:
+        return begin(ctx)
+    check = ctx.data["check"]
+    step = check["step"]
+    if value == "continue":
+        return ask(ctx)
+    if value == "back":
+        return back(ctx)
+    if step == _AREA and value in ("rural", "urban"):
+        check["area"] = value
+        return _advance(ctx)
+    if step >= _FIRST_INDICATOR and value in ("yes", "no"):
+        standard = _standard(ctx)
+        index = step - _FIRST_INDICATOR
+        if standard is not None and index < len(standard.indicators):
+            check["answers"][standard.indicators[index].code] = value == "yes"
+            return _advance(ctx)
+    if value in ("save", "nosave") and check.get("done"):
+        return []  # handled by consent(), which needs the session
+    return ask(ctx)
+
+
+def receive_text(ctx: Context, text: str) -> list[Reply]:
+    check = ctx.data["check"]
+    step = check["step"]
+    lexicon = ctx.content.lexicon
+    key = ctx.index.normalizer.key(text)
+    if step == _AREA:
+        if key in ("nong thon", "xa", "o xa", "lang", "ban", "thon"):
+            return press(ctx, "rural")
+        if key in ("thanh thi", "thanh pho", "phuong", "thi tran", "do thi", "pho"):
+            return press(ctx, "urban")
+        return [Reply(ctx.msgs.check_area_retry, ask(ctx)[0].buttons)]
+    if step == _MEMBERS:
+        members = parse_count(text)
+        if members is None:
+            return [Reply(ctx.msgs.check_members_retry, ask(ctx)[0].buttons)]
+        check["members"] = members
+        return _advance(ctx)
+    if step == _INCOME:
+        income = parse_amount(text)
+        if income is None or income < 0:
+            return [Reply(ctx.msgs.check_income_retry, ask(ctx)[0].buttons)]
+        check["income"] = income
+        per_person = Fraction(income, check["members"])
+        echo = ctx.msgs.check_income_echo.format(income=_vnd(income), per_person=_vnd(per_person))
+        return _advance(ctx, echo)
+    if check.get("done"):
+        if key in lexicon.yes_words:
+            return press(ctx, "save")
+        if key in lexicon.no_words:
+            return press(ctx, "nosave")
+        return _consent_question(ctx)
+    if key in lexicon.yes_words:
+        return press(ctx, "yes")
+    if key in lexicon.no_words:
+        return press(ctx, "no")
+    question = ask(ctx)[0]
+    return [Reply(f"{ctx.msgs.check_yesno_retry}\n\n{question.text}", question.buttons)]
+
+
+def result_of(ctx: Context, standard: Standard) -> CheckResult:
+    check = ctx.data["check"]
+    lacking = [code for code, lacks in check["answers"].items() if lacks]
+    per_person = Fraction(check["income"], check["members"])
+    return classify(standard, check["area"], per_person, lacking)
+
+
+def _result(ctx: Context, standard: Standard) -> list[Reply]:
+    result = result_of(ctx, standard)
+    ctx.data["check"]["done"] = True
+    ctx.data["free_input"] = False
+    label = CLASS_LABELS[result.classification]
+    lines = [
+        ctx.msgs.check_result.format(standard=standard.title.lower(), label=label),
+        "",
+        ctx.msgs.check_reasons,
+        *(f"- {r}" for r in result.reasons),
+        "",
+        ctx.msgs.check_next_step,
+        "",
+        ctx.msgs.check_disclaimer,
+    ]
+    citations = "; ".join(ctx.content.sources[s].citation() for s in standard.sources)
+    lines += ["", f"Nguồn: {citations}."]
+    supports = tuple(
+        Button(ctx.content.entries[e].questions[0], f"faq:{e}")
+        for e in result.supports
+        if e in ctx.content.entries
+    )
+    return [
+        Reply("\n".join(lines)),
+        Reply(ctx.msgs.check_supports, supports),
+        _consent_question(ctx)[0],
+    ]
+
+
+def _consent_question(ctx: Context) -> list[Reply]:
+    buttons = (
+        Button(ctx.msgs.btn_consent_yes, "chk:save"),
+        Button(ctx.msgs.btn_consent_no, "chk:nosave"),
+    )
+    return [Reply(ctx.msgs.check_consent_q, buttons)]
+
+
+async def consent(ctx: Context, save: bool) -> list[Reply]:
+    check = ctx.data.get("check") or {}
+    standard = _standard(ctx)
+    if not check.get("done") or standard is None:
+        return press(ctx, "continue")
+    if not save:
+        ctx.set_state(IDLE)
+        return [menu(ctx, ctx.msgs.check_not_saved)]
+    result = result_of(ctx, standard)
+    summary = _summary(check, result)
+    question = await ctx.log_question(
+        summary,
+        ctx.index.normalizer.normalize(summary).plain,
+        needs_officer=True,
+        sent_by_citizen=True,
+        topic="chuan_ngheo",
+    )
+    ctx.set_state(IDLE)
+    return [menu(ctx, ctx.msgs.check_saved.format(number=question.id))]
+
+
+def _summary(check: dict[str, Any], result: CheckResult) -> str:
+    lacking = ", ".join(result.lacking) or "không"
+    return (
+        f"Tự kiểm tra diện hỗ trợ ({result.period}): {CLASS_LABELS[result.classification]}. "
+        f"Khu vực {'nông thôn' if check['area'] == 'rural' else 'thành thị'}, "
+        f"{check['members']} người, thu nhập cả nhà {_vnd(check['income'])}/tháng. "
+        f"Chỉ số thiếu hụt: {lacking}."
+    )

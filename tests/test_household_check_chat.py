@@ -1,0 +1,128 @@
+"""The household self-check as a citizen goes through it on the console channel."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.runtime import start_runtime
+from bot.settings import Settings
+from db.models import Message, Question
+from db.session import make_session_factory
+from tests.driver import ChatDriver
+
+NO_TO_ALL = ["không"] * 12
+
+
+async def rows(runtime, model):
+    async with make_session_factory(runtime.engine)() as session:
+        return list((await session.execute(select(model).order_by(model.id))).scalars())
+
+
+async def start_check(chat) -> None:
+    await chat.say("/start")
+    await chat.press("Kiểm tra diện hỗ trợ")
+    assert "nông thôn" in chat.text and chat.labels[:2] == ["Nông thôn", "Thành thị"]
+
+
+async def test_full_check_poor_household_with_typed_answers(chat, runtime):
+    await start_check(chat)
+    await chat.press("Nông thôn")
+    await chat.say("4")  # members: typed numbers are answers, not button presses
+    assert "thu nhập" in chat.text
+    await chat.say("5 triệu")
+    assert "bình quân 1.250.000 đồng/người/tháng" in chat.text
+    assert "Câu 1/12" in chat.text
+    answers = [
+        "có",
+        "ko",
+        "co",
+        "không",
+        "không",
+        "không",
+        "u",
+        "không",
+        "không",
+        "k",
+        "không",
+        "hok",
+    ]
+    for answer in answers:
+        await chat.say(answer)
+    assert "có thể thuộc diện hộ nghèo" in chat.text
+    assert "Thiếu hụt 3 chỉ số" in chat.text
+    assert "Chỉ việc rà soát của Ủy ban nhân dân xã, phường mới quyết định" in chat.text
+    assert "Nguồn: Nghị định 07/2021/NĐ-CP" in chat.text
+    assert "Hộ nghèo có được cấp thẻ bảo hiểm y tế miễn phí không?" in chat.labels
+    # nothing of what was answered is in the message log
+    logged = await rows(runtime, Message)
+    assert not any(m.text and ("5 triệu" in m.text or "1.250.000" in m.text) for m in logged)
+    await chat.press("Không lưu")
+    assert "không được lưu" in chat.text
+    assert await rows(runtime, Question) == []
+
+
+async def test_consent_stores_one_summary_for_officers(chat, runtime):
+    await start_check(chat)
+    await chat.press("Thành thị")
+    await chat.say("bốn người")
+    await chat.say("9 triệu")
+    for answer in NO_TO_ALL:
+        await chat.say(answer)
+    assert "mức sống trung bình" in chat.text
+    await chat.press("Đồng ý lưu")
+    questions = await rows(runtime, Question)
+    assert len(questions) == 1
+    assert "hộ có mức sống trung bình" in questions[0].text
+    assert "9.000.000 đồng" in questions[0].text and questions[0].needs_officer
+    assert f"số {questions[0].id}" in chat.text
+
+
+async def test_going_back_bad_answers_and_cancel(chat, runtime):
+    await start_check(chat)
+    await chat.say("trên núi")  # neither answer: asked again
+    assert "Nông thôn" in chat.text and chat.labels[:2] == ["Nông thôn", "Thành thị"]
+    await chat.say("nông thôn")
+    await chat.say("nhiều lắm")
+    assert "chưa hiểu số người" in chat.text
+    await chat.say("3")
+    await chat.say("khá giả")
+    assert "chưa hiểu số tiền" in chat.text
+    await chat.say("3tr")
+    await chat.say("có")
+    assert "Câu 2/12" in chat.text
+    await chat.say("quay lại")
+    assert "Câu 1/12" in chat.text
+    await chat.press("Quay lại")
+    assert "thu nhập" in chat.text.lower()
+    await chat.say("3tr")
+    await chat.say("có lẽ")
+    assert 'trả lời "Có" hoặc "Không"' in chat.text and "Câu 1/12" in chat.text
+    await chat.say("hủy")
+    assert "Đã hủy" in chat.text
+    await chat.say("chuẩn nghèo ở nông thôn là bao nhiêu")
+    assert chat.faq_id is not None  # back to ordinary questions
+
+
+async def test_a_half_finished_check_resumes_after_a_restart(knowledge, db_url):
+    first = await start_runtime(Settings(database_url=db_url), knowledge)
+    chat = ChatDriver(first.core, user_id="ba-tu")
+    await start_check(chat)
+    await chat.press("Nông thôn")
+    await chat.say("2")
+    await chat.say("2 triệu 2")
+    await chat.say("có")
+    await first.close()
+
+    second = await start_runtime(Settings(database_url=db_url), knowledge)
+    chat = ChatDriver(second.core, user_id="ba-tu")
+    await chat.say("không")  # answers question 2 where the first process stopped
+    assert "Câu 3/12" in chat.text
+    await chat.say("/kiemtra")
+    assert "đã trả lời 5 câu" in chat.text
+    await chat.press("Làm tiếp")
+    assert "Câu 3/12" in chat.text
+    for answer in NO_TO_ALL[2:]:
+        await chat.say(answer)
+    # 2,200,000 for 2 people = 1,100,000 a person, 1 indicator lacking: near-poor
+    assert "có thể thuộc diện hộ cận nghèo" in chat.text
+    await second.close()
