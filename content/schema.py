@@ -36,6 +36,8 @@ class Locality(Strict):
     level: str = Field(pattern=r"^(national|province|district|commune)$")
     province: str | None = None
     now: str | None = None
+    province_code: str | None = Field(default=None, pattern=r"^\d{2}$")
+    units: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
 
     _id = field_validator("id")(_check_id)

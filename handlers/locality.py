@@ -1,16 +1,27 @@
-"""Choosing the citizen's locality, by button or by typing its name."""
+"""Choosing the citizen's locality, by button or by typing its name (old names too)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from bot.types import Button, Reply
 from content.normalize import fold
+from content.places import Places
 from handlers.context import IDLE, Context
 from handlers.menu import menu
 
 CHOOSING_LOCALITY = "choosing_locality"
 MATCH_CUTOFF = 82
+PLACES = Places()  # loaded on first use
+
+
+@dataclass(frozen=True)
+class Choice:
+    locality_id: str  # a content locality id ("kien-hai") or a unit code ("p:91", "w:23332")
+    name: str
+    now: str | None  # what it is after the 2025 reorganisation, when the name is an old one
 
 
 def prompt(ctx: Context) -> list[Reply]:
@@ -32,39 +43,74 @@ def _buttons(ctx: Context) -> tuple[Button, ...]:
     return (*buttons, Button(ctx.msgs.btn_cancel, "cancel"))
 
 
-def find_locality(ctx: Context, text: str) -> str | None:
-    """The locality whose name or alias is closest to what was typed, if close enough."""
+def find_locality(ctx: Context, text: str) -> Choice | None:
+    """The unit meant by `text`, as one of our content localities when it is one of theirs."""
+    resolved = PLACES.find(text)
+    if resolved is not None:
+        label = resolved.place.label()
+        for loc in ctx.content.localities.values():
+            same_unit = label in loc.units
+            same_province = (
+                loc.level == "province"
+                and resolved.place.level == "province"
+                and not resolved.place.legacy
+                and loc.province_code == resolved.now_province_code
+            )
+            if same_unit or same_province:
+                return Choice(loc.id, loc.name, loc.now)
+        now = resolved.now_label() if resolved.place.legacy else None
+        return Choice(resolved.code, label, now)
     typed = " ".join(ctx.index.normalizer.words(text))
     if not typed:
         return None
-    choices: dict[str, str] = {}
+    names: dict[str, str] = {}
     for loc in ctx.content.localities.values():
-        if loc.id == "toan-quoc":
-            continue
-        for name in (loc.name, *loc.aliases):
-            choices[fold(name)] = loc.id
-    words = set(typed.split())
-    for name, loc_id in choices.items():
-        if set(name.split()) <= words:  # "huyen kien hai tinh kien giang" names "kien hai"
-            return loc_id
-    found = process.extractOne(typed, list(choices), scorer=fuzz.ratio, score_cutoff=MATCH_CUTOFF)
-    return choices[found[0]] if found else None
+        if loc.id != "toan-quoc":
+            for name in (loc.name, *loc.aliases):
+                names[fold(name)] = loc.id
+    found = process.extractOne(typed, list(names), scorer=fuzz.ratio, score_cutoff=MATCH_CUTOFF)
+    if found:
+        loc = ctx.content.localities[names[found[0]]]
+        return Choice(loc.id, loc.name, loc.now)
+    return None
+
+
+def locality_name(ctx: Context, locality_id: str | None) -> str | None:
+    if not locality_id:
+        return None
+    if locality_id in ctx.content.localities:
+        return ctx.content.localities[locality_id].name
+    return PLACES.describe(locality_id)
+
+
+def province_code(ctx: Context, locality_id: str | None) -> str | None:
+    """Today's province of a stored locality, for local contacts."""
+    if not locality_id:
+        return None
+    loc = ctx.content.localities.get(locality_id)
+    if loc is not None:
+        return loc.province_code
+    return PLACES.province_code_of(locality_id)
+
+
+def save(ctx: Context, choice: Choice) -> list[Reply]:
+    ctx.citizen.locality_id = choice.locality_id
+    ctx.set_state(IDLE)
+    text = ctx.msgs.locality_saved.format(name=choice.name)
+    if choice.now:
+        text += "\n" + ctx.msgs.locality_now.format(now=choice.now)
+    return [menu(ctx, f"{text}\n\n{ctx.msgs.menu_prompt}")]
 
 
 def choose(ctx: Context, locality_id: str) -> list[Reply]:
     loc = ctx.content.localities.get(locality_id)
     if loc is None:
         return [Reply(ctx.msgs.unknown_button, (ctx.menu_button(),))]
-    ctx.citizen.locality_id = loc.id
-    ctx.set_state(IDLE)
-    text = ctx.msgs.locality_saved.format(name=loc.name)
-    if loc.now:
-        text += "\n" + ctx.msgs.locality_now.format(now=loc.now)
-    return [menu(ctx, f"{text}\n\n{ctx.msgs.menu_prompt}")]
+    return save(ctx, Choice(loc.id, loc.name, loc.now))
 
 
 def receive_name(ctx: Context, text: str) -> list[Reply]:
     found = find_locality(ctx, text)
     if found:
-        return choose(ctx, found)
+        return save(ctx, found)
     return [Reply(ctx.msgs.locality_not_found.format(text=text[:80]), _buttons(ctx))]
