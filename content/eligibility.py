@@ -42,7 +42,7 @@ class ByArea(Strict):
 
 
 class Standard(Strict):
-    """One poverty standard, loaded from content/rules/*.yaml."""
+    """One poverty standard, loaded from content/standards/*.yaml."""
 
     period: str = Field(pattern=r"^\d{4}-\d{4}$")
     title: str

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from content import CONTENT_DIR
 from content.eligibility import Standard
+from content.guides import Contact, ContactsFile, LegalAidGuide, SupportsGuide
 from content.lexicon import Lexicon
 from content.messages import Messages
 from content.schema import (
@@ -68,6 +69,9 @@ class Content:
     messages: Messages
     lexicon: Lexicon
     standards: dict[str, Standard] = field(default_factory=dict)
+    legal_aid: LegalAidGuide | None = None
+    supports_guide: SupportsGuide | None = None
+    contacts: dict[str, Contact] = field(default_factory=dict)
     entry_files: dict[str, str] = field(default_factory=dict)
 
     def citations(self, entry: Entry) -> list[str]:
@@ -238,6 +242,7 @@ def load_content(root: Path | str | None = None) -> Content:
                 )
 
     standards = _load_standards(root, problems, sources, entries)
+    legal_aid, supports_guide, contacts = _load_guides(root, problems, sources, entries, localities)
 
     if problems:
         raise ContentError(problems)
@@ -249,6 +254,9 @@ def load_content(root: Path | str | None = None) -> Content:
         messages=messages,
         lexicon=lexicon,
         standards=standards,
+        legal_aid=legal_aid,
+        supports_guide=supports_guide,
+        contacts=contacts,
         entry_files=entry_files,
     )
 
@@ -256,9 +264,9 @@ def load_content(root: Path | str | None = None) -> Content:
 def _load_standards(
     root: Path, problems: list[Problem], sources: dict[str, Source], entries: dict[str, Entry]
 ) -> dict[str, Standard]:
-    """Poverty standards from rules/*.yaml, with their sources and FAQ links checked."""
+    """Poverty standards from standards/*.yaml, with their sources and FAQ links checked."""
     standards: dict[str, Standard] = {}
-    for path in sorted((root / "rules").glob("*.yaml")):
+    for path in sorted((root / "standards").glob("*.yaml")):
         rel = _rel(path, root)
         standard = _validate(Standard, _read_yaml(path, problems, root), rel, problems)
         if standard is None:
@@ -280,3 +288,48 @@ def _load_standards(
                 problems.append(Problem(rel, "valid_from", f"overlaps period {other.period}"))
         standards[standard.period] = standard
     return standards
+
+
+def _load_guides(
+    root: Path,
+    problems: list[Problem],
+    sources: dict[str, Source],
+    entries: dict[str, Entry],
+    localities: dict[str, Locality],
+) -> tuple[LegalAidGuide | None, SupportsGuide | None, dict[str, Contact]]:
+    """The legal-aid and supports questionnaires and the contacts directory, cross-checked."""
+    guides = []
+    for name, model in (("legal-aid.yaml", LegalAidGuide), ("supports.yaml", SupportsGuide)):
+        path = root / "rules" / name
+        rel = _rel(path, root)
+        if not path.exists():
+            problems.append(Problem(rel, "", "file is missing"))
+            guides.append(None)
+            continue
+        guide = _validate(model, _read_yaml(path, problems, root), rel, problems)
+        for where, entry_id in guide.faq_ids() if guide else ():
+            if entry_id not in entries:
+                problems.append(Problem(rel, where, f"unknown entry '{entry_id}'"))
+        for src in getattr(guide, "sources", ()):
+            if src not in sources:
+                problems.append(Problem(rel, "sources", f"unknown source '{src}'"))
+        guides.append(guide)
+    contacts: dict[str, Contact] = {}
+    for path in sorted((root / "contacts").glob("*.yaml")):
+        rel = _rel(path, root)
+        parsed = _validate(ContactsFile, _read_yaml(path, problems, root), rel, problems)
+        for i, contact in enumerate(parsed.contacts if parsed else ()):
+            where = f"contacts[{i}] (id={contact.id})"
+            if contact.id in contacts:
+                problems.append(Problem(rel, where, "duplicate id"))
+            if contact.source and contact.source not in sources:
+                problems.append(
+                    Problem(rel, f"{where}.source", f"unknown source '{contact.source}'")
+                )
+            for loc in contact.localities:
+                if loc not in localities:
+                    problems.append(
+                        Problem(rel, f"{where}.localities", f"unknown locality '{loc}'")
+                    )
+            contacts[contact.id] = contact
+    return guides[0], guides[1], contacts

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from bot.types import Kind, Reply
-from handlers import fallback, faq, household_check, locality, menu, questions
+from handlers import (
+    fallback,
+    faq,
+    household_check,
+    legal_aid,
+    locality,
+    menu,
+    questions,
+    supports,
+)
 from handlers.context import IDLE, Context
 
 __all__ = ["Context", "route"]
@@ -28,6 +37,10 @@ async def route(ctx: Context) -> list[Reply]:
         return [menu.menu(ctx, ctx.msgs.cancelled)]
     if key in lexicon.back_words and ctx.state == household_check.STATE:
         return household_check.back(ctx)
+    if key in lexicon.back_words and ctx.state == legal_aid.STATE:
+        return legal_aid.press(ctx, "back")
+    if key in lexicon.back_words and ctx.state == supports.STATE:
+        return supports.press(ctx, "back")
     if key in lexicon.menu_words or key in lexicon.back_words:
         ctx.clear_state()
         return [menu.menu(ctx)]
@@ -41,7 +54,11 @@ async def route(ctx: Context) -> list[Reply]:
     if odd is not None:
         return odd
     if ctx.state == household_check.STATE and "check" in ctx.data:
-        return household_check.receive_text(ctx, text)
+        return await household_check.receive_text(ctx, text)
+    if ctx.state == legal_aid.STATE and "legal" in ctx.data:
+        return legal_aid.receive_text(ctx, text)
+    if ctx.state == supports.STATE and "supports" in ctx.data:
+        return supports.receive_text(ctx, text)
     if ctx.state == questions.AWAITING_QUESTION:
         return await questions.receive_question(ctx, text)
     if ctx.state == locality.CHOOSING_LOCALITY:
@@ -97,6 +114,10 @@ async def _button(ctx: Context, payload: str) -> list[Reply]:
         if rest in ("save", "nosave"):
             return await household_check.consent(ctx, rest == "save")
         return household_check.press(ctx, rest)
+    if kind == "legal" and rest:
+        return legal_aid.press(ctx, rest)
+    if kind == "sup" and rest:
+        return supports.press(ctx, rest)
     if kind == "loc" and rest:
         return locality.choose(ctx, rest)
     if kind == "q" and rest.startswith("send:") and rest[5:].isdigit():
@@ -113,7 +134,9 @@ async def _menu_item(ctx: Context, item: str) -> list[Reply]:
     if item == "standard":
         return [_topic_with_intro(ctx, "chuan_ngheo", ctx.msgs.check_intro)]
     if item == "legal":
-        return [_topic_with_intro(ctx, "tro_giup_phap_ly", ctx.msgs.legal_intro)]
+        return legal_aid.menu(ctx)
+    if item == "supports":
+        return supports.start(ctx)
     if item == "ask":
         return questions.ask_prompt(ctx)
     if item == "answers":

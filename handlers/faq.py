@@ -41,6 +41,7 @@ def topics_menu(ctx: Context, intro: str | None = None) -> list[Reply]:
         if topic.id not in _HIDDEN_FROM_TOPIC_MENU
         and any(e.topic == topic.id for e in ctx.content.entries.values())
     ]
+    buttons.insert(0, Button(ctx.msgs.btn_supports_finder, "sup:start"))
     local = _local_topic_button(ctx)
     if local:
         buttons.insert(0, local)

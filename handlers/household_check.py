@@ -10,6 +10,7 @@ from typing import Any
 from bot.types import Button, Reply
 from content.amounts import parse_amount, parse_count
 from content.eligibility import CLASS_LABELS, CheckResult, Standard, classify, standard_for
+from handlers import yesno
 from handlers.context import IDLE, Context
 from handlers.menu import menu
 
@@ -80,9 +81,7 @@ def ask(ctx: Context) -> list[Reply]:
             question=indicator.question,
             example=indicator.example,
         )
-        yes = Button(ctx.msgs.btn_yes, "chk:yes")
-        no = Button(ctx.msgs.btn_no, "chk:no")
-        return [Reply(text, (yes, no, back, cancel))]
+        return [Reply(text, yesno.buttons(ctx, "chk"))]
     return _result(ctx, standard)
 
 
@@ -125,10 +124,9 @@ def press(ctx: Context, value: str) -> list[Reply]:
     return ask(ctx)
 
 
-def receive_text(ctx: Context, text: str) -> list[Reply]:
+async def receive_text(ctx: Context, text: str) -> list[Reply]:
     check = ctx.data["check"]
     step = check["step"]
-    lexicon = ctx.content.lexicon
     key = ctx.index.normalizer.key(text)
     if step == _AREA:
         if key in ("nong thon", "xa", "o xa", "lang", "ban", "thon"):
@@ -150,16 +148,13 @@ def receive_text(ctx: Context, text: str) -> list[Reply]:
         per_person = Fraction(income, check["members"])
         echo = ctx.msgs.check_income_echo.format(income=_vnd(income), per_person=_vnd(per_person))
         return _advance(ctx, echo)
+    said = yesno.answer(ctx, text)
     if check.get("done"):
-        if key in lexicon.yes_words:
-            return press(ctx, "save")
-        if key in lexicon.no_words:
-            return press(ctx, "nosave")
+        if said is not None:
+            return await consent(ctx, said)
         return _consent_question(ctx)
-    if key in lexicon.yes_words:
-        return press(ctx, "yes")
-    if key in lexicon.no_words:
-        return press(ctx, "no")
+    if said is not None:
+        return press(ctx, "yes" if said else "no")
     question = ask(ctx)[0]
     return [Reply(f"{ctx.msgs.check_yesno_retry}\n\n{question.text}", question.buttons)]
 
@@ -188,10 +183,13 @@ def _result(ctx: Context, standard: Standard) -> list[Reply]:
     ]
     citations = "; ".join(ctx.content.sources[s].citation() for s in standard.sources)
     lines += ["", f"Nguồn: {citations}."]
-    supports = tuple(
-        Button(ctx.content.entries[e].questions[0], f"faq:{e}")
-        for e in result.supports
-        if e in ctx.content.entries
+    supports = (
+        *(
+            Button(ctx.content.entries[e].questions[0], f"faq:{e}")
+            for e in result.supports
+            if e in ctx.content.entries
+        ),
+        Button(ctx.msgs.btn_supports_finder, "sup:start"),
     )
     return [
         Reply("\n".join(lines)),

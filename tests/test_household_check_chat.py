@@ -126,3 +126,15 @@ async def test_a_half_finished_check_resumes_after_a_restart(knowledge, db_url):
     # 2,200,000 for 2 people = 1,100,000 a person, 1 indicator lacking: near-poor
     assert "có thể thuộc diện hộ cận nghèo" in chat.text
     await second.close()
+
+
+async def test_consent_can_be_typed(chat, runtime):
+    await start_check(chat)
+    await chat.say("thành thị")
+    await chat.say("2")
+    await chat.say("1tr")
+    for answer in NO_TO_ALL:
+        await chat.say(answer)
+    assert "hộ cận nghèo" in chat.text
+    await chat.say("có")
+    assert len(await rows(runtime, Question)) == 1

@@ -1,0 +1,113 @@
+"""Free legal aid: who is eligible (asked as yes/no questions), what to bring, where to go."""
+
+from __future__ import annotations
+
+from bot.types import Button, Reply
+from handlers import contacts, yesno
+from handlers.context import IDLE, Context
+from handlers.locality import province_code
+
+STATE = "legal_check"
+
+
+def menu(ctx: Context) -> list[Reply]:
+    guide = ctx.content.legal_aid
+    assert guide is not None
+    buttons = (
+        Button(ctx.msgs.btn_legal_check, "legal:check"),
+        Button(ctx.msgs.btn_legal_papers, f"faq:{guide.papers_faq}"),
+        Button(ctx.msgs.btn_legal_how, f"faq:{guide.how_faq}"),
+        Button(ctx.msgs.btn_legal_contact, "legal:contact"),
+        Button(ctx.msgs.btn_legal_faq, "topic:tro_giup_phap_ly"),
+        ctx.menu_button(),
+    )
+    return [Reply(ctx.msgs.legal_menu, buttons)]
+
+
+def _ask(ctx: Context) -> list[Reply]:
+    guide = ctx.content.legal_aid
+    step = ctx.data["legal"]["step"]
+    question = guide.questions[step]
+    text = ctx.msgs.legal_question.format(
+        number=step + 1,
+        total=len(guide.questions),
+        question=question.question,
+        example=question.example,
+    )
+    return [Reply(text, yesno.buttons(ctx, "legal", back=step > 0))]
+
+
+def start(ctx: Context) -> list[Reply]:
+    ctx.set_state(STATE, legal={"step": 0})
+    return [Reply(ctx.msgs.legal_check_intro), *_ask(ctx)]
+
+
+def press(ctx: Context, value: str) -> list[Reply]:
+    if value == "check":
+        return start(ctx)
+    if value == "contact":
+        return [Reply(contact_text(ctx), _after_buttons(ctx))]
+    if ctx.state != STATE or "legal" not in ctx.data:
+        return start(ctx)
+    guide = ctx.content.legal_aid
+    step = ctx.data["legal"]["step"]
+    if value == "back":
+        ctx.data["legal"]["step"] = max(0, step - 1)
+        return _ask(ctx)
+    if value == "yes":
+        return _eligible(ctx, guide.questions[step])
+    if value == "no":
+        if step + 1 < len(guide.questions):
+            ctx.data["legal"]["step"] = step + 1
+            return _ask(ctx)
+        ctx.set_state(IDLE)
+        buttons = (
+            Button(
+                ctx.content.entries[guide.all_groups_faq].questions[0],
+                f"faq:{guide.all_groups_faq}",
+            ),
+            ctx.menu_button(),
+        )
+        return [Reply(f"{ctx.msgs.legal_not_eligible}\n\n{contact_text(ctx)}", buttons)]
+    return _ask(ctx)
+
+
+def receive_text(ctx: Context, text: str) -> list[Reply]:
+    said = yesno.answer(ctx, text)
+    if said is None:
+        question = _ask(ctx)[0]
+        return [Reply(f"{ctx.msgs.check_yesno_retry}\n\n{question.text}", question.buttons)]
+    return press(ctx, "yes" if said else "no")
+
+
+def _eligible(ctx: Context, question) -> list[Reply]:  # type: ignore[no-untyped-def]
+    guide = ctx.content.legal_aid
+    ctx.set_state(IDLE)
+    citations = "; ".join(ctx.content.sources[s].citation() for s in guide.sources)
+    text = "\n\n".join(
+        [
+            ctx.msgs.legal_eligible.format(reason=question.reason),
+            contact_text(ctx),
+            f"Nguồn: {citations}.",
+        ]
+    )
+    return [Reply(text, _after_buttons(ctx, question.faq))]
+
+
+def _after_buttons(ctx: Context, reason_faq: str | None = None) -> tuple[Button, ...]:
+    guide = ctx.content.legal_aid
+    ids = [i for i in (reason_faq, guide.papers_faq, guide.how_faq) if i]
+    buttons = [Button(ctx.content.entries[i].questions[0], f"faq:{i}") for i in ids]
+    if not province_code(ctx, ctx.citizen.locality_id):
+        buttons.append(Button(ctx.msgs.menu_locality, "m:loc"))
+    buttons.append(ctx.menu_button())
+    return tuple(buttons)
+
+
+def contact_text(ctx: Context) -> str:
+    code = province_code(ctx, ctx.citizen.locality_id)
+    found = contacts.for_province(ctx, "legal_aid", code)
+    parts = [ctx.msgs.legal_contact_header, *(contacts.render(ctx, c) for c in found)]
+    if not code:
+        parts.append(ctx.msgs.legal_contact_no_locality)
+    return "\n\n".join(parts)
