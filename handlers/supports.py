@@ -48,11 +48,7 @@ def press(ctx: Context, value: str) -> list[Reply]:
 
 
 def receive_text(ctx: Context, text: str) -> list[Reply]:
-    said = yesno.answer(ctx, text)
-    if said is None:
-        question = _ask(ctx)[0]
-        return [Reply(f"{ctx.msgs.check_yesno_retry}\n\n{question.text}", question.buttons)]
-    return press(ctx, "yes" if said else "no")
+    return yesno.receive(ctx, text, _ask, press)
 
 
 def _result(ctx: Context) -> list[Reply]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.types import Button
+from collections.abc import Callable
+
+from bot.types import Button, Reply
 from handlers.context import Context
 
 
@@ -23,3 +25,17 @@ def answer(ctx: Context, text: str) -> bool | None:
     if key in ctx.content.lexicon.no_words:
         return False
     return None
+
+
+def receive(
+    ctx: Context,
+    text: str,
+    ask: Callable[[Context], list[Reply]],
+    press: Callable[[Context, str], list[Reply]],
+) -> list[Reply]:
+    """A typed answer to the current yes/no question: pressed, or the question asked again."""
+    said = answer(ctx, text)
+    if said is None:
+        question = ask(ctx)[0]
+        return [Reply(f"{ctx.msgs.check_yesno_retry}\n\n{question.text}", question.buttons)]
+    return press(ctx, "yes" if said else "no")
