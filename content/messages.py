@@ -111,3 +111,6 @@ class Messages(BaseModel):
     supports_question: Text = Field(min_length=1)
     supports_result: Text = Field(min_length=1)
     supports_none: Text = Field(min_length=1)
+    btn_contacts: Text = Field(min_length=1)
+    contacts_header: Text = Field(min_length=1)
+    contacts_no_locality: Text = Field(min_length=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.types import Kind, Reply
 from handlers import (
+    contacts,
     fallback,
     faq,
     household_check,
@@ -89,6 +90,7 @@ async def _command(ctx: Context, name: str, argument: str | None) -> list[Reply]
         "bantin": "m:audio",
         "diaphuong": "m:loc",
         "traloi": "m:answers",
+        "lienhe": "m:contacts",
     }
     return await _button(ctx, shortcuts.get(name, "menu"))
 
@@ -137,6 +139,8 @@ async def _menu_item(ctx: Context, item: str) -> list[Reply]:
         return legal_aid.menu(ctx)
     if item == "supports":
         return supports.start(ctx)
+    if item == "contacts":
+        return contacts.directory(ctx)
     if item == "ask":
         return questions.ask_prompt(ctx)
     if item == "answers":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.types import Button, Reply
 from content.guides import Contact
 from handlers.context import Context
 
@@ -43,3 +44,24 @@ def for_province(ctx: Context, kind: str, province_code: str | None) -> list[Con
         c for c in ctx.content.contacts.values() if c.kind == kind and "toan-quoc" in c.localities
     ]
     return local + national
+
+
+def directory(ctx: Context) -> list[Reply]:
+    """Every contact for the citizen's locality and province, then the national ones."""
+    from handlers.locality import locality_name, province_code
+
+    locality = ctx.citizen.locality_id
+    code = province_code(ctx, locality)
+    found = [
+        c
+        for c in ctx.content.contacts.values()
+        if (locality and locality in c.localities) or (code and c.province_code == code)
+    ]
+    found += [c for c in ctx.content.contacts.values() if "toan-quoc" in c.localities]
+    if code:
+        header = ctx.msgs.contacts_header.format(place=locality_name(ctx, locality))
+        buttons: tuple[Button, ...] = (ctx.menu_button(),)
+    else:
+        header = ctx.msgs.contacts_no_locality
+        buttons = (Button(ctx.msgs.menu_locality, "m:loc"), ctx.menu_button())
+    return [Reply("\n\n".join([header, *(render(ctx, c) for c in found)]), buttons)]

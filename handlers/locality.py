@@ -99,7 +99,8 @@ def save(ctx: Context, choice: Choice) -> list[Reply]:
     text = ctx.msgs.locality_saved.format(name=choice.name)
     if choice.now:
         text += "\n" + ctx.msgs.locality_now.format(now=choice.now)
-    return [menu(ctx, f"{text}\n\n{ctx.msgs.menu_prompt}")]
+    reply = menu(ctx, f"{text}\n\n{ctx.msgs.menu_prompt}")
+    return [Reply(reply.text, (*reply.buttons, Button(ctx.msgs.btn_contacts, "m:contacts")))]
 
 
 def choose(ctx: Context, locality_id: str) -> list[Reply]:

@@ -78,3 +78,15 @@ async def test_supports_finder_with_no_yes(chat):
     for _ in range(9):
         await chat.say("không")
     assert "chưa tìm được hỗ trợ riêng" in chat.text
+
+
+async def test_contacts_of_the_chosen_locality(chat):
+    await chat.say("/lienhe")
+    assert "chưa chọn địa phương" in chat.text and "1800.1233" in chat.text
+    await chat.say("/diaphuong")
+    await chat.say("Kiên Hải")
+    await chat.press("Số điện thoại liên hệ")
+    assert "Nơi liên hệ cho Huyện Kiên Hải" in chat.text
+    assert "0944912713" in chat.text  # Trung tâm Y tế huyện Kiên Hải, from the plan's letter
+    assert "Trung tâm Trợ giúp pháp lý nhà nước tỉnh An Giang" in chat.text
+    assert "Điện thoại: chưa có số đã kiểm chứng" in chat.text  # missing stays missing
