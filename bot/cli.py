@@ -52,6 +52,31 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--date", default=None, help="check as of this day (YYYY-MM-DD)")
     check.set_defaults(func=cmd_check_household)
 
+    serve = sub.add_parser("serve", help="run the web application (web chat, dashboard, /healthz)")
+    serve.add_argument("--host", default=None, help="address to listen on (default: HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: PORT)")
+    serve.set_defaults(func=cmd_serve)
+
+    officer = sub.add_parser("officer", help="officer accounts for the dashboard")
+    o_sub = officer.add_subparsers(dest="officer_command", metavar="ACTION", required=True)
+    o_add = o_sub.add_parser(
+        "add",
+        help="create an officer; the password is read from stdin or generated and printed once",
+    )
+    o_add.add_argument("username")
+    o_add.add_argument("--role", choices=("admin", "officer", "viewer"), required=True)
+    o_add.add_argument(
+        "--locality",
+        default=None,
+        help="locality the officer sees (content id such as kien-hai, or p:NN)",
+    )
+    o_add.set_defaults(func=cmd_officer_add)
+    o_list = o_sub.add_parser("list", help="list officers")
+    o_list.set_defaults(func=cmd_officer_list)
+    o_disable = o_sub.add_parser("disable", help="disable an officer (they can no longer log in)")
+    o_disable.add_argument("username")
+    o_disable.set_defaults(func=cmd_officer_disable)
+
     questions = sub.add_parser("questions", help="the question log")
     q_sub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
     q_list = q_sub.add_parser("list", help="list logged citizen questions, newest first")
@@ -185,6 +210,97 @@ def cmd_check_household(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failures else 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.web.app import serve
+
+    setup_logging(settings.log_level, settings.log_format)  # a server logs at its own level
+    serve(settings, args.host, args.port)
+    return 0
+
+
+async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-def]
+    from db.migrate import upgrade
+    from db.session import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with make_session_factory(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def cmd_officer_add(args: argparse.Namespace, settings: Settings) -> int:
+    from db.officers import OfficerError, audit, create_officer, generate_password
+
+    password = None if sys.stdin.isatty() else sys.stdin.readline().strip()
+    generated = not password
+    password = password or generate_password()
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        officer = await create_officer(session, args.username, args.role, password, args.locality)
+        await audit(
+            session,
+            None,
+            "officer_add",
+            officer.username,
+            {"role": officer.role, "locality": officer.locality_id},
+        )
+        return officer
+
+    try:
+        officer = asyncio.run(_with_session(settings, work))
+    except OfficerError as exc:
+        print(f"officer add: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"Officer '{officer.username}' created ({officer.role}, "
+        f"locality: {officer.locality_id or 'all'})."
+    )
+    if generated:
+        print(f"Password (shown once): {password}")
+    return 0
+
+
+def cmd_officer_list(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from db.models import Officer
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        return list((await session.execute(select(Officer).order_by(Officer.username))).scalars())
+
+    for o in asyncio.run(_with_session(settings, work)):
+        state = "disabled" if o.disabled else "active"
+        print(f"{o.username}\t{o.role}\t{o.locality_id or 'all'}\t{state}")
+    return 0
+
+
+def cmd_officer_disable(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from db.models import Officer
+    from db.officers import audit
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        officer = await session.scalar(
+            select(Officer).where(Officer.username == args.username.strip().lower())
+        )
+        if officer is not None:
+            officer.disabled = True
+            await audit(session, None, "officer_disable", officer.username)
+        return officer
+
+    if asyncio.run(_with_session(settings, work)) is None:
+        print(f"officer disable: no officer '{args.username}'", file=sys.stderr)
+        return 2
+    print(f"Officer '{args.username}' disabled.")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from db.migrate import current_revision, upgrade
     from db.session import make_engine
@@ -219,7 +335,7 @@ def cmd_questions_list(args: argparse.Namespace, settings: Settings) -> int:
                 query = query.where(Question.needs_officer.is_(True))
             query = query.order_by(Question.id.desc()).limit(args.limit)
             async with make_session_factory(engine)() as session:
-                return list((await session.execute(query)).tuples())
+                return list((await session.execute(query)).all())
         finally:
             await engine.dispose()
 

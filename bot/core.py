@@ -25,7 +25,7 @@ from handlers.context import IDLE, Context
 
 log = logging.getLogger(__name__)
 
-# Conversation states whose messages are not stored (see handlers.household_check).
+# Conversation states whose messages are erased once the conversation moves on.
 PRIVATE_STATES = frozenset({"household_check"})
 # Inbound text is stored whole up to this size; a larger paste is cut (and said so in the log).
 MAX_STORED_TEXT = 50_000
@@ -119,11 +119,9 @@ class Core:
             )
             session.add(conversation)
         text = clean_display(inbound.text) if inbound.text else None
-        payload = _payload(inbound)
-        if conversation.state in PRIVATE_STATES:
-            # The household self-check stores nothing of what is answered unless the citizen
-            # agrees at the end (then as one summary in the question log).
-            text, payload = None, {"redacted": conversation.state}
+        private = conversation.state in PRIVATE_STATES
+        if not private:
+            await _erase_private(session, citizen.id)
         if text and len(text) > MAX_STORED_TEXT:
             log.warning("inbound text cut to %d characters", MAX_STORED_TEXT)
             text = text[:MAX_STORED_TEXT]
@@ -132,8 +130,9 @@ class Core:
             direction="in",
             kind=str(inbound.kind),
             text=text,
-            payload=payload,
+            payload=_payload(inbound),
             event_id=inbound.event_id,
+            private=private,
             created_at=now,
         )
         session.add(message)
@@ -209,12 +208,25 @@ class Core:
                     citizen_id=ctx.citizen.id,
                     direction="out",
                     kind="text",
-                    text=None if private else reply.text,
-                    payload={"redacted": True} if private else _reply_payload(reply),
+                    text=reply.text,
+                    payload=_reply_payload(reply),
+                    private=private,
                     created_at=now,
                 )
             )
         await session.commit()
+
+
+async def _erase_private(session: AsyncSession, citizen_id: int) -> None:
+    """The household self-check keeps its answers only while it lasts: once the citizen has
+    moved on, the text of those messages is erased (a saved result lives in the question log)."""
+    await session.execute(
+        update(Message)
+        .where(
+            Message.citizen_id == citizen_id, Message.private.is_(True), Message.text.is_not(None)
+        )
+        .values(text=None, payload={"erased": True})
+    )
 
 
 def _payload(inbound: Inbound) -> dict[str, Any] | None:

@@ -7,6 +7,15 @@ import logging
 import sys
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+# aiohttp's access log attaches these; the message already says them.
+_STANDARD |= {
+    "request_header",
+    "first_request_line",
+    "request_start_time",
+    "response_size",
+    "remote_address",
+    "response_status",
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -23,6 +23,21 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: str = Field(default="text", description="'text' or 'json' (one object a line)")
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="time zone for dates shown")
+    host: str = Field(default="127.0.0.1", description="address `serve` listens on")
+    port: int = Field(default=8080, description="port `serve` listens on")
+    secret_key: str | None = Field(
+        default=None,
+        description="signs session cookies; by default generated once into data/secret_key",
+    )
+    cookie_secure: bool = Field(
+        default=False, description="send cookies over HTTPS only (set true behind TLS)"
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8080", description="the address citizens and officers use"
+    )
+    outbox_enabled: bool = Field(
+        default=True, description="run the outbox sender in this process (off for extra workers)"
+    )
     max_message_chars: int = Field(
         default=2000, description="longer messages go to officers verbatim instead of search"
     )
@@ -30,3 +45,19 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured SECRET_KEY, or one generated once and kept beside the default database."""
+    if settings.secret_key:
+        return settings.secret_key
+    import secrets
+
+    path = PROJECT_DIR / "data" / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key

@@ -108,6 +108,9 @@ class Message(Base):
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     event_id: Mapped[str | None] = mapped_column(String(128))
+    # Part of a private conversation (the household self-check): its text is erased once the
+    # conversation moves on, unless the citizen agreed to keep the result.
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -118,6 +121,7 @@ class Question(Base):
     __table_args__ = (
         Index("ix_questions_status_created", "status", "created_at"),
         Index("ix_questions_citizen", "citizen_id"),
+        Index("ix_questions_province", "province_code"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -127,6 +131,7 @@ class Question(Base):
     normalized_text: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))
     locality_id: Mapped[str | None] = mapped_column(String(64))
+    province_code: Mapped[str | None] = mapped_column(String(2))  # today's province, for scope
     topic: Mapped[str | None] = mapped_column(String(64))
     matched_faq_id: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float | None] = mapped_column(Float)
@@ -135,6 +140,7 @@ class Question(Base):
     sent_by_citizen: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(24), default=QuestionStatus.NEW)
     officer_answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     answered_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -150,3 +156,72 @@ class ProcessedEvent(Base):
     channel: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Officer(Base):
+    """A commune or province officer who reads and answers questions in the dashboard."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # admin | officer | viewer
+    locality_id: Mapped[str | None] = mapped_column(String(64))  # None: every locality
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, when: every officer action."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(Base):
+    """Failed logins, for throttling across workers."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128))  # "user:<name>" or "ip:<address>"
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last attempt
+    UNREACHABLE = "unreachable"  # the citizen blocked the bot or left
+    WAITING_CITIZEN = "waiting_citizen"  # outside the platform's window: sent when they write
+
+
+class OutboxMessage(Base):
+    """A message to deliver to a citizen, retried with back-off until sent or given up."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(24), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    platform_message_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]

@@ -60,6 +60,7 @@ class Context:
             normalized_text=normalized,
             channel=self.citizen.channel,
             locality_id=self.citizen.locality_id,
+            province_code=_province_code(self),
             status=fields.pop("status", QuestionStatus.NEW),
             created_at=self.now,
             updated_at=self.now,
@@ -69,3 +70,9 @@ class Context:
         await self.session.commit()
         self.questions_logged.append(question.id)
         return question
+
+
+def _province_code(ctx: Context) -> str | None:
+    from handlers.locality import province_code
+
+    return province_code(ctx, ctx.citizen.locality_id)

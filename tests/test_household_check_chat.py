@@ -53,12 +53,16 @@ async def test_full_check_poor_household_with_typed_answers(chat, runtime):
     assert "Chỉ việc rà soát của Ủy ban nhân dân xã, phường mới quyết định" in chat.text
     assert "Nguồn: Nghị định 07/2021/NĐ-CP" in chat.text
     assert "Hộ nghèo có được cấp thẻ bảo hiểm y tế miễn phí không?" in chat.labels
-    # nothing of what was answered is in the message log
-    logged = await rows(runtime, Message)
-    assert not any(m.text and ("5 triệu" in m.text or "1.250.000" in m.text) for m in logged)
     await chat.press("Không lưu")
     assert "không được lưu" in chat.text
     assert await rows(runtime, Question) == []
+    # once the conversation moves on, nothing of what was answered is left in the message log
+    await chat.say("cảm ơn")
+    logged = await rows(runtime, Message)
+    assert logged and not any(
+        m.text and ("5 triệu" in m.text or "1.250.000" in m.text) for m in logged
+    )
+    assert any(m.private and m.text is None for m in logged)
 
 
 async def test_consent_stores_one_summary_for_officers(chat, runtime):

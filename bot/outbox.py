@@ -1,0 +1,204 @@
+"""The durable outbox: messages to citizens (officers' answers, later announcements) are rows
+first, then a background task delivers them through the citizen's channel, retrying with
+back-off. A row is claimed with a compare-and-set before sending, so two workers cannot send it
+twice; a claim left by a crashed worker expires and is taken again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import Citizen, Message, OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+SENDING = "sending"
+MAX_ATTEMPTS = 8
+CLAIM_LEASE = dt.timedelta(minutes=2)  # a claim older than this was left by a dead worker
+BATCH = 20
+
+
+class DeliveryError(Exception):
+    """A send that failed. `retry` says whether trying again later may succeed;
+    `unreachable` that the citizen cannot be reached at all (blocked the bot)."""
+
+    def __init__(
+        self,
+        message: str,
+        retry: bool = True,
+        unreachable: bool = False,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message)
+        self.retry = retry
+        self.unreachable = unreachable
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    async def send(self, session: AsyncSession, citizen: Citizen, row: OutboxMessage) -> str | None:
+        """Delivers one message; returns the platform's message id if it has one."""
+
+
+class ConversationLogSender:
+    """For the web chat and the console: the answer is written into the citizen's
+    conversation, where the web chat shows it and "Xem câu trả lời" finds it."""
+
+    async def send(self, session: AsyncSession, citizen: Citizen, row: OutboxMessage) -> str | None:
+        message = Message(
+            citizen_id=citizen.id,
+            direction="out",
+            kind="officer",
+            text=row.text,
+            payload={"outbox_id": row.id, **(row.payload or {})},
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        session.add(message)
+        await session.flush()
+        return f"msg:{message.id}"
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """5 s, 10 s, 20 s … up to an hour."""
+    return dt.timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
+
+
+class Outbox:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        senders: dict[str, Sender],
+        clock: Callable[[], dt.datetime] | None = None,
+    ):
+        self.session_factory = session_factory
+        self.senders = senders
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Called after new rows are committed, so they go out at once."""
+        self._wake.set()
+
+    async def run(self, interval: float = 2.0) -> None:
+        while True:
+            try:
+                while await self.deliver_due():
+                    pass
+            except Exception:  # keep the worker alive; the rows stay and are retried
+                log.exception("outbox pass failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+
+    async def deliver_due(self) -> int:
+        """Sends what is due; returns how many rows were attempted."""
+        now = self.clock()
+        async with self.session_factory() as session:
+            due = (
+                (
+                    await session.execute(
+                        select(OutboxMessage.id)
+                        .where(
+                            or_(
+                                (OutboxMessage.status == OutboxStatus.PENDING)
+                                & (OutboxMessage.next_try_at <= now),
+                                (OutboxMessage.status == SENDING)
+                                & (OutboxMessage.next_try_at <= now),
+                            )
+                        )
+                        .order_by(OutboxMessage.next_try_at)
+                        .limit(BATCH)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        done = 0
+        for row_id in due:
+            if await self._deliver_one(row_id, now):
+                done += 1
+        return done
+
+    async def _deliver_one(self, row_id: int, now: dt.datetime) -> bool:
+        async with self.session_factory() as session:
+            claimed = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row_id,
+                    OutboxMessage.status.in_((OutboxStatus.PENDING, SENDING)),
+                    OutboxMessage.next_try_at <= now,
+                )
+                .values(
+                    status=SENDING,
+                    attempts=OutboxMessage.attempts + 1,
+                    next_try_at=now + CLAIM_LEASE,
+                )
+            )
+            await session.commit()
+            if claimed.rowcount != 1:
+                return False  # another worker took it
+            row = await session.get(OutboxMessage, row_id)
+            citizen = await session.get(Citizen, row.citizen_id)
+            sender = self.senders.get(row.channel)
+            try:
+                if sender is None:
+                    raise DeliveryError(f"kênh '{row.channel}' chưa được bật", retry=False)
+                row.platform_message_id = await sender.send(session, citizen, row)
+            except DeliveryError as exc:
+                await session.rollback()
+                row = await session.get(OutboxMessage, row_id)
+                citizen = await session.get(Citizen, row.citizen_id)
+                self._failed(row, citizen, exc, now)
+                log.warning(
+                    "outbox delivery failed", extra={"outbox_id": row_id, "error": str(exc)}
+                )
+            else:
+                row.status = OutboxStatus.SENT
+                row.sent_at = now
+                row.last_error = None
+            await session.commit()
+            return True
+
+    @staticmethod
+    def _failed(row: OutboxMessage, citizen: Citizen, exc: DeliveryError, now: dt.datetime) -> None:
+        row.last_error = str(exc)[:500]
+        if exc.unreachable:
+            row.status = OutboxStatus.UNREACHABLE
+            citizen.unreachable = True
+        elif not exc.retry or row.attempts >= MAX_ATTEMPTS:
+            row.status = OutboxStatus.FAILED
+        else:
+            row.status = OutboxStatus.PENDING
+            wait = (
+                dt.timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(row.attempts)
+            )
+            row.next_try_at = now + wait
+
+
+def enqueue(
+    session: AsyncSession,
+    citizen: Citizen,
+    text: str,
+    question_id: int | None = None,
+    payload: dict | None = None,
+) -> OutboxMessage:
+    row = OutboxMessage(
+        citizen_id=citizen.id,
+        question_id=question_id,
+        channel=citizen.channel,
+        text=text,
+        payload=payload,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_try_at=dt.datetime.now(dt.UTC),
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(row)
+    return row

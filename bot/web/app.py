@@ -1,0 +1,84 @@
+"""The application factory and `serve`: one aiohttp app with graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.outbox import ConversationLogSender, Outbox
+from bot.runtime import Knowledge, start_runtime
+from bot.settings import Settings, secret_key
+from bot.web import chat, dashboard, keys, pages
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+
+def templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),  # citizen text is always escaped
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def create_app(
+    settings: Settings, knowledge: Knowledge | None = None, run_outbox: bool = True
+) -> web.Application:
+    app = web.Application(
+        middlewares=[pages.error_pages, dashboard.require_officer], client_max_size=256 * 1024
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.TEMPLATES] = templates()
+    app[keys.SECRET] = secret_key(settings)
+
+    async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
+        runtime = await start_runtime(settings, knowledge)
+        app[keys.RUNTIME] = runtime
+        app[keys.SESSIONS] = runtime.core.session_factory
+        senders = {"web": ConversationLogSender(), "console": ConversationLogSender()}
+        app[keys.OUTBOX] = Outbox(runtime.core.session_factory, senders)
+        yield
+        await runtime.close()
+
+    async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
+        enabled = run_outbox and settings.outbox_enabled
+        task = asyncio.create_task(app[keys.OUTBOX].run()) if enabled else None
+        yield
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.cleanup_ctx.append(runtime_ctx)
+    app.cleanup_ctx.append(outbox_ctx)
+    pages.setup(app)
+    chat.setup(app)
+    dashboard.setup(app)
+    app.router.add_static("/static", HERE / "static")
+    return app
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    host = host or settings.host
+    port = port or settings.port
+    log.info("serving", extra={"url": f"http://{host}:{port}/"})
+    print(f"Cầu Nối đang chạy: http://{host}:{port}/  (Ctrl+C để dừng)", flush=True)
+    # On SIGTERM or SIGINT aiohttp stops accepting connections and gives in-flight requests
+    # up to `shutdown_timeout` seconds to finish before the cleanup contexts run.
+    web.run_app(
+        create_app(settings),
+        host=host,
+        port=port,
+        shutdown_timeout=30,
+        access_log=logging.getLogger("aiohttp.access"),
+        print=None,
+    )

@@ -1,0 +1,116 @@
+"""The web chat: a third channel for citizens, plain HTML forms over the same core.
+
+The citizen is a random id in a signed cookie; each form carries a one-time nonce that becomes
+the event id, so a double-submitted form is handled once."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from aiohttp import web
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from bot.types import Address, Inbound, Kind
+from bot.web import keys
+from bot.web.auth import set_cookie
+from bot.web.pages import render
+from db.models import Citizen, Message
+
+CHANNEL = "web"
+COOKIE = "caunoi_chat"
+COOKIE_AGE = 365 * 24 * 3600
+SHOWN = 40
+
+
+def _serializer(app: web.Application) -> URLSafeSerializer:
+    return URLSafeSerializer(app[keys.SECRET], salt="chat")
+
+
+def _visitor(request: web.Request) -> dict[str, str] | None:
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer(request.app).loads(raw)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) and "uid" in data and "csrf" in data else None
+
+
+async def _history(request: web.Request, uid: str) -> tuple[list[Message], list[list[str]]]:
+    async with request.app[keys.SESSIONS]() as session:
+        citizen = await session.scalar(
+            select(Citizen).where(Citizen.channel == CHANNEL, Citizen.external_id == uid)
+        )
+        if citizen is None:
+            return [], []
+        rows = (
+            (
+                await session.execute(
+                    select(Message)
+                    .where(
+                        Message.citizen_id == citizen.id,
+                        Message.text.is_not(None),
+                        Message.kind != "command",
+                    )
+                    .order_by(Message.id.desc())
+                    .limit(SHOWN)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    messages = list(reversed(rows))
+    last_out = next((m for m in reversed(messages) if m.direction == "out"), None)
+    buttons = (last_out.payload or {}).get("buttons", []) if last_out else []
+    return messages, buttons
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    visitor = _visitor(request)
+    new = visitor is None
+    if new:
+        visitor = {"uid": secrets.token_urlsafe(12), "csrf": secrets.token_urlsafe(16)}
+    messages, buttons = await _history(request, visitor["uid"])
+    if not messages:
+        core = request.app[keys.RUNTIME].core
+        await core.handle(Inbound(Address(CHANNEL, visitor["uid"]), Kind.COMMAND, text="/start"))
+        messages, buttons = await _history(request, visitor["uid"])
+    response = render(
+        request,
+        "chat.html",
+        messages=messages,
+        buttons=buttons,
+        csrf=visitor["csrf"],
+        nonce=secrets.token_urlsafe(8),
+    )
+    if new:
+        set_cookie(request, response, COOKIE, _serializer(request.app).dumps(visitor), COOKIE_AGE)
+    return response
+
+
+async def post(request: web.Request) -> web.StreamResponse:
+    visitor = _visitor(request)
+    form = await request.post()
+    sent = str(form.get("csrf", ""))
+    if visitor is None or not sent or not hmac.compare_digest(sent, visitor["csrf"]):
+        raise web.HTTPForbidden(text="Phiên trò chuyện đã hết hạn. Bạn hãy tải lại trang.")
+    address = Address(CHANNEL, visitor["uid"])
+    payload = str(form.get("payload", "")).strip()
+    nonce = str(form.get("nonce", "")).strip()[:40] or None
+    event_id = f"form:{nonce}" if nonce else None
+    if payload:
+        inbound = Inbound(address, Kind.BUTTON, payload=payload[:64], event_id=event_id)
+    else:
+        inbound = Inbound(
+            address, Kind.TEXT, text=str(form.get("text", ""))[:20000], event_id=event_id
+        )
+    await request.app[keys.RUNTIME].core.handle(inbound)
+    raise web.HTTPSeeOther("/chat#end")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/chat", page)
+    app.router.add_post("/chat", post)

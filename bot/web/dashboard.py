@@ -1,0 +1,455 @@
+"""The officers' dashboard: login, the question inbox (filters, groups of similar questions,
+paging, counts), a question with its conversation, answers sent back through the outbox,
+status changes and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from rapidfuzz import fuzz
+from sqlalchemy import func, select
+
+from bot.outbox import enqueue
+from bot.web import keys
+from bot.web.auth import (
+    OFFICER_KEY,
+    SESSION_COOKIE,
+    check_csrf,
+    in_scope,
+    read_session,
+    require_role,
+    start_session,
+)
+from bot.web.pages import render
+from content.normalize import fold
+from db.models import (
+    AuditEntry,
+    Citizen,
+    Message,
+    Officer,
+    OutboxMessage,
+    Question,
+    QuestionStatus,
+)
+from db.officers import (
+    MAX_FAILURES,
+    audit,
+    clear_failures,
+    recent_failures,
+    record_failure,
+    verify_login,
+)
+
+PAGE_SIZE = 50
+GROUP_SIMILARITY = 85
+ACTING_ROLES = ("admin", "officer")
+DELIVERY_LABELS = {
+    "pending": "đang gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "gửi không được",
+    "unreachable": "người dân đã chặn hoặc rời kênh",
+    "waiting_citizen": "chờ người dân nhắn lại",
+}
+_PHONE = re.compile(r"(?<!\d)(\+?84|0)(\d[\d .]{7,11}\d)")
+
+
+def _vn_time(value: dt.datetime) -> str:
+    local = value + dt.timedelta(hours=7)
+    return local.strftime("%d/%m/%Y %H:%M")
+
+
+def mask(text: str | None, officer: Officer) -> str:
+    """Viewers see phone numbers masked."""
+    if text is None:
+        return ""
+    if officer.role != "viewer":
+        return text
+    return _PHONE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-2:], text)
+
+
+def mask_name(name: str | None, officer: Officer) -> str:
+    if not name:
+        return "(không tên)"
+    if officer.role != "viewer":
+        return name
+    return " ".join(part[0] + "***" for part in name.split())
+
+
+@web.middleware
+async def require_officer(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    if not request.path.startswith("/dashboard") or request.path == "/dashboard/login":
+        return await handler(request)
+    session = read_session(request)
+    officer = None
+    if session:
+        async with request.app[keys.SESSIONS]() as db:
+            officer = await db.get(Officer, session["officer_id"])
+    if officer is None or officer.disabled:
+        if request.method == "GET":
+            raise web.HTTPSeeOther("/dashboard/login")
+        raise web.HTTPForbidden(text="Bạn cần đăng nhập lại.")
+    request[OFFICER_KEY] = officer
+    return await handler(request)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return render(request, "login.html", error=None, username="")
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username = str(form.get("username", "")).strip().lower()[:64]
+    password = str(form.get("password", ""))[:200]
+    keys_ = [f"user:{username}", f"ip:{request.remote}"]
+    now = dt.datetime.now(dt.UTC)
+    async with request.app[keys.SESSIONS]() as db:
+        if await recent_failures(db, keys_, now) >= MAX_FAILURES:
+            await audit(db, None, "login_throttled", username)
+            await db.commit()
+            return render(
+                request,
+                "login.html",
+                status=429,
+                username=username,
+                error="Đăng nhập sai nhiều lần. Hãy đợi 15 phút rồi thử lại.",
+            )
+        officer = await verify_login(db, username, password)
+        if officer is None:
+            await record_failure(db, keys_, now)
+            await audit(db, None, "login_failed", username)
+            await db.commit()
+            return render(
+                request,
+                "login.html",
+                status=401,
+                username=username,
+                error="Sai tên đăng nhập hoặc mật khẩu.",
+            )
+        await clear_failures(db, [f"user:{username}"])
+        await audit(db, officer, "login")
+        await db.commit()
+    response = web.HTTPSeeOther("/dashboard")
+    start_session(request, response, officer)
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    await check_csrf(request)
+    async with request.app[keys.SESSIONS]() as db:
+        await audit(db, request[OFFICER_KEY], "logout")
+        await db.commit()
+    response = web.HTTPSeeOther("/dashboard/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+def _scope_filter(request: web.Request, officer: Officer):  # type: ignore[no-untyped-def]
+    if officer.role == "admin" or officer.locality_id is None:
+        return None
+    if officer.locality_id.startswith("p:"):
+        return Question.province_code == officer.locality_id[2:]
+    return Question.locality_id == officer.locality_id
+
+
+def _filters(request: web.Request) -> dict[str, Any]:
+    q = request.query
+    return {
+        "q": q.get("q", "").strip()[:200],
+        "status": q.get("status", ""),
+        "topic": q.get("topic", ""),
+        "channel": q.get("channel", ""),
+        "locality": q.get("locality", "").strip()[:64],
+        "date_from": q.get("from", ""),
+        "date_to": q.get("to", ""),
+        "officer": q.get("officer", "") == "1",
+    }
+
+
+def _date(value: str, end: bool = False) -> dt.datetime | None:
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    # Dates are Vietnamese days (UTC+7).
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) - dt.timedelta(hours=7)
+    return start + dt.timedelta(days=1) if end else start
+
+
+async def inbox(request: web.Request) -> web.Response:
+    officer = request[OFFICER_KEY]
+    content = request.app[keys.RUNTIME].knowledge.content
+    f = _filters(request)
+    conditions = []
+    scope = _scope_filter(request, officer)
+    if scope is not None:
+        conditions.append(scope)
+    if f["status"] in QuestionStatus.LABELS:
+        conditions.append(Question.status == f["status"])
+    if f["topic"]:
+        conditions.append(Question.topic == f["topic"])
+    if f["channel"]:
+        conditions.append(Question.channel == f["channel"])
+    if f["locality"]:
+        conditions.append(Question.locality_id == f["locality"])
+    if (start := _date(f["date_from"])) is not None:
+        conditions.append(Question.created_at >= start)
+    if (end := _date(f["date_to"], end=True)) is not None:
+        conditions.append(Question.created_at < end)
+    if f["officer"]:
+        conditions.append(Question.needs_officer.is_(True))
+    if f["q"]:
+        # The question log keeps a folded copy of every question: search ignores diacritics.
+        words = [w for w in fold(f["q"]).split() if w]
+        conditions.extend(Question.normalized_text.contains(w) for w in words)
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    async with request.app[keys.SESSIONS]() as db:
+        total = await db.scalar(select(func.count()).select_from(Question).where(*conditions)) or 0
+        rows = (
+            (
+                await db.execute(
+                    select(Question)
+                    .where(*conditions)
+                    .order_by(Question.id.desc())
+                    .offset((page - 1) * PAGE_SIZE)
+                    .limit(PAGE_SIZE)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        count_conditions = [scope] if scope is not None else []
+        counts = dict(
+            (
+                await db.execute(
+                    select(Question.status, func.count())
+                    .where(*count_conditions)
+                    .group_by(Question.status)
+                )
+            ).all()
+        )
+        deliveries = await _latest_deliveries(db, [q.id for q in rows])
+        channels = (await db.execute(select(Question.channel).distinct())).scalars().all()
+    items = [
+        {
+            "id": q.id,
+            "created": _vn_time(q.created_at),
+            "text": mask(q.text if len(q.text) <= 300 else q.text[:299] + "…", officer),
+            "normalized": q.normalized_text,
+            "channel": q.channel,
+            "locality": q.locality_id,
+            "status_label": QuestionStatus.LABELS.get(q.status, q.status),
+            "bot": q.answered_by_bot,
+            "delivery": DELIVERY_LABELS.get(deliveries.get(q.id, ""), ""),
+        }
+        for q in rows
+    ]
+    query = urlencode({k: v for k, v in request.query.items() if k != "page"})
+    return render(
+        request,
+        "inbox.html",
+        groups=group_similar(items),
+        f=f,
+        counts=counts,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / PAGE_SIZE)),
+        query=query,
+        statuses=list(QuestionStatus.LABELS.items()),
+        topics=list(content.topics.values()),
+        channels=channels,
+        can_act=officer.role in ACTING_ROLES,
+    )
+
+
+def group_similar(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Groups questions whose normalised text is alike (rapidfuzz), keeping the page order,
+    so an officer can answer a group once."""
+    groups: list[list[dict[str, Any]]] = []
+    for item in items:
+        for group in groups:
+            if fuzz.token_set_ratio(item["normalized"], group[0]["normalized"]) >= GROUP_SIMILARITY:
+                group.append(item)
+                break
+        else:
+            groups.append([item])
+    return groups
+
+
+async def _latest_deliveries(db, question_ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    if not question_ids:
+        return {}
+    rows = await db.execute(
+        select(OutboxMessage.question_id, OutboxMessage.status)
+        .where(OutboxMessage.question_id.in_(question_ids))
+        .order_by(OutboxMessage.id)
+    )
+    return {qid: status for qid, status in rows.all()}
+
+
+async def _question_in_scope(request: web.Request, db, question_id: int) -> Question:  # type: ignore[no-untyped-def]
+    question = await db.get(Question, question_id)
+    content = request.app[keys.RUNTIME].knowledge.content
+    if question is None or not in_scope(content, request[OFFICER_KEY], question):
+        # Another locality's question is reported as missing, not as forbidden.
+        raise web.HTTPNotFound()
+    return question
+
+
+async def question_page(request: web.Request) -> web.Response:
+    officer = request[OFFICER_KEY]
+    try:
+        question_id = int(request.match_info["id"])
+    except ValueError as exc:
+        raise web.HTTPNotFound() from exc
+    async with request.app[keys.SESSIONS]() as db:
+        q = await _question_in_scope(request, db, question_id)
+        citizen = await db.get(Citizen, q.citizen_id)
+        around = (
+            (
+                await db.execute(
+                    select(Message)
+                    .where(
+                        Message.citizen_id == q.citizen_id,
+                        Message.text.is_not(None),
+                        Message.created_at >= q.created_at - dt.timedelta(hours=2),
+                        Message.created_at <= q.created_at + dt.timedelta(hours=2),
+                    )
+                    .order_by(Message.id)
+                    .limit(40)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        deliveries = (
+            (
+                await db.execute(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.question_id == q.id)
+                    .order_by(OutboxMessage.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        await audit(db, officer, "view_question", str(q.id))
+        await db.commit()
+    return render(
+        request,
+        "question.html",
+        q=q,
+        text=mask(q.text, officer),
+        created=_vn_time(q.created_at),
+        citizen_name=mask_name(citizen.display_name, officer),
+        locality=q.locality_id,
+        status_label=QuestionStatus.LABELS.get(q.status, q.status),
+        statuses=list(QuestionStatus.LABELS.items()),
+        can_act=officer.role in ACTING_ROLES,
+        conversation=[
+            {
+                "direction": m.direction,
+                "when": _vn_time(m.created_at),
+                "text": mask(m.text, officer),
+            }
+            for m in around
+        ],
+        deliveries=[
+            {
+                "status_label": DELIVERY_LABELS.get(d.status, d.status),
+                "last_error": d.last_error,
+                "attempts": d.attempts,
+            }
+            for d in deliveries
+        ],
+    )
+
+
+async def answer(request: web.Request) -> web.StreamResponse:
+    officer = require_role(request, *ACTING_ROLES)
+    form = await check_csrf(request)
+    post = await request.post()
+    text = str(form.get("answer", "")).strip()
+    ids = []
+    for raw in post.getall("question", []):
+        try:
+            ids.append(int(raw))
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text="Số câu hỏi không hợp lệ.") from exc
+    if not text or not ids or len(text) > 4000:
+        raise web.HTTPBadRequest(text="Hãy viết câu trả lời (tối đa 4.000 ký tự) và chọn câu hỏi.")
+    now = dt.datetime.now(dt.UTC)
+    async with request.app[keys.SESSIONS]() as db:
+        for question_id in ids:
+            q = await _question_in_scope(request, db, question_id)
+            citizen = await db.get(Citizen, q.citizen_id)
+            q.officer_answer = text
+            q.answered_by = officer.id
+            q.answered_at = now
+            q.status = QuestionStatus.ANSWERED
+            q.updated_at = now
+            enqueue(db, citizen, f"Cán bộ trả lời câu hỏi số {q.id} của bạn:\n{text}", q.id)
+            await audit(db, officer, "answer", str(q.id), {"chars": len(text)})
+        await db.commit()
+    request.app[keys.OUTBOX].wake()
+    raise web.HTTPSeeOther(f"/dashboard/questions/{ids[0]}" if len(ids) == 1 else "/dashboard")
+
+
+async def set_status(request: web.Request) -> web.StreamResponse:
+    officer = require_role(request, *ACTING_ROLES)
+    form = await check_csrf(request)
+    status = str(form.get("status", ""))
+    if status not in QuestionStatus.LABELS:
+        raise web.HTTPBadRequest(text="Trạng thái không hợp lệ.")
+    try:
+        question_id = int(request.match_info["id"])
+    except ValueError as exc:
+        raise web.HTTPNotFound() from exc
+    async with request.app[keys.SESSIONS]() as db:
+        q = await _question_in_scope(request, db, question_id)
+        old = q.status
+        q.status = status
+        q.updated_at = dt.datetime.now(dt.UTC)
+        await audit(db, officer, "set_status", str(q.id), {"from": old, "to": status})
+        await db.commit()
+    raise web.HTTPSeeOther(f"/dashboard/questions/{question_id}")
+
+
+async def audit_page(request: web.Request) -> web.Response:
+    require_role(request, "admin")
+    async with request.app[keys.SESSIONS]() as db:
+        rows = (
+            (await db.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)))
+            .scalars()
+            .all()
+        )
+    entries = [
+        {
+            "when": _vn_time(e.created_at),
+            "username": e.username,
+            "action": e.action,
+            "target": e.target,
+            "detail": e.detail,
+        }
+        for e in rows
+    ]
+    return render(request, "audit.html", entries=entries)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/dashboard", inbox)
+    app.router.add_get("/dashboard/login", login_page)
+    app.router.add_post("/dashboard/login", login)
+    app.router.add_post("/dashboard/logout", logout)
+    app.router.add_get("/dashboard/questions/{id}", question_page)
+    app.router.add_post("/dashboard/questions/{id}/status", set_status)
+    app.router.add_post("/dashboard/answer", answer)
+    app.router.add_get("/dashboard/audit", audit_page)

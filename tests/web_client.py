@@ -1,0 +1,45 @@
+"""A started application and a test client with cookie jar, for the web tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.settings import Settings
+from bot.web.app import create_app
+
+CSRF = re.compile(r'name="csrf" value="([^"]*)"')
+NONCE = re.compile(r'name="nonce" value="([^"]*)"')
+
+
+@asynccontextmanager
+async def web_client(
+    settings: Settings, knowledge, run_outbox: bool = False
+) -> AsyncIterator[TestClient]:
+    app = create_app(settings, knowledge, run_outbox=run_outbox)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+async def csrf_of(client: TestClient, path: str) -> str:
+    page = await client.get(path)
+    match = CSRF.search(await page.text())
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+async def login(client: TestClient, username: str, password: str):  # type: ignore[no-untyped-def]
+    return await client.post(
+        "/dashboard/login", data={"username": username, "password": password}, allow_redirects=False
+    )
+
+
+def other_browser(client: TestClient) -> aiohttp.ClientSession:
+    """A second browser (its own cookies) on the same running server."""
+    return aiohttp.ClientSession(
+        base_url=str(client.server.make_url("/")), cookie_jar=aiohttp.CookieJar(unsafe=True)
+    )
