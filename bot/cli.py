@@ -77,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     o_disable.add_argument("username")
     o_disable.set_defaults(func=cmd_officer_disable)
 
+    export = sub.add_parser("export", help="export questions (or a dialogue session's minutes)")
+    export.add_argument("--format", choices=("csv", "xlsx", "docx"), required=True)
+    export.add_argument("--session", type=int, default=None, help="a dialogue session id")
+    export.add_argument("--from", dest="date_from", default=None, help="first day, YYYY-MM-DD")
+    export.add_argument("--to", dest="date_to", default=None, help="last day, YYYY-MM-DD")
+    export.add_argument("-o", dest="output", default=None, help="file to write (default: stdout)")
+    export.set_defaults(func=cmd_export)
+
     questions = sub.add_parser("questions", help="the question log")
     q_sub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
     q_list = q_sub.add_parser("list", help="list logged citizen questions, newest first")
@@ -298,6 +306,41 @@ def cmd_officer_disable(args: argparse.Namespace, settings: Settings) -> int:
         print(f"officer disable: no officer '{args.username}'", file=sys.stderr)
         return 2
     print(f"Officer '{args.username}' disabled.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from bot.web.reports import export_minutes, export_questions
+    from db.reports import minutes, questions_for_report
+
+    content = _load_knowledge_or_exit(settings).content
+    try:
+        date_from = dt.date.fromisoformat(args.date_from) if args.date_from else None
+        date_to = dt.date.fromisoformat(args.date_to) if args.date_to else None
+    except ValueError:
+        print("export: dates are YYYY-MM-DD", file=sys.stderr)
+        return 2
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        if args.session is not None:
+            found = await minutes(session, args.session)
+            return None if found is None else export_minutes(content, found, args.format)
+        rows = await questions_for_report(session, date_from, date_to)
+        return export_questions(content, rows, args.format, date_from, date_to)
+
+    result = asyncio.run(_with_session(settings, work))
+    if result is None:
+        print(f"export: no dialogue session {args.session}", file=sys.stderr)
+        return 2
+    data, _name = result
+    if args.output:
+        with open(args.output, "wb") as handle:
+            handle.write(data)
+        print(f"Written {args.output} ({len(data)} bytes).")
+    else:
+        sys.stdout.buffer.write(data)
     return 0
 
 

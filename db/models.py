@@ -45,7 +45,10 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+    }
 
 
 class QuestionStatus:
@@ -225,3 +228,32 @@ class OutboxMessage(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+
+
+class DialogueSession(Base):
+    """A policy dialogue session (buổi đối thoại chính sách) prepared from citizens' questions."""
+
+    __tablename__ = "dialogue_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[dt.date]
+    place: Mapped[str] = mapped_column(String(200))
+    locality_id: Mapped[str | None] = mapped_column(String(64))
+    chair: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DialogueItem(Base):
+    """A question taken to a dialogue session, and the answer given there."""
+
+    __tablename__ = "dialogue_items"
+    __table_args__ = (UniqueConstraint("session_id", "question_id", name="uq_dialogue_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("dialogue_sessions.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

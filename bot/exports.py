@@ -1,0 +1,145 @@
+"""Exports for the policy dialogue: "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân" grouped
+by topic (CSV, XLSX, DOCX), and the minutes of a session. Built with openpyxl and python-docx."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+
+from docx import Document
+from docx.shared import Pt
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from content.loader import Content
+from db.reports import Minutes, QuestionRow
+
+TITLE = "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân"
+HEADERS = ["Số", "Ngày", "Chủ đề", "Câu hỏi, ý kiến", "Kênh", "Địa phương", "Trạng thái", "Trả lời"]
+
+
+def _date(value: dt.datetime) -> str:
+    return (value + dt.timedelta(hours=7)).strftime("%d/%m/%Y")
+
+
+def _topic(content: Content, topic: str | None) -> str:
+    return content.topics[topic].title if topic in content.topics else "Chưa phân loại"
+
+
+def by_topic(content: Content, rows: list[QuestionRow]) -> list[tuple[str, list[QuestionRow]]]:
+    groups: dict[str, list[QuestionRow]] = defaultdict(list)
+    for row in rows:
+        groups[_topic(content, row.topic)].append(row)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def _cells(content: Content, row: QuestionRow) -> list[object]:
+    return [
+        row.id,
+        _date(row.created_at),
+        _topic(content, row.topic),
+        row.text,
+        row.channel,
+        row.locality or "",
+        row.status_label,
+        row.answer or "",
+    ]
+
+
+def to_csv(content: Content, rows: list[QuestionRow]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADERS)
+    for _, group in by_topic(content, rows):
+        for row in group:
+            writer.writerow(_cells(content, row))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+
+
+def to_xlsx(content: Content, rows: list[QuestionRow], subtitle: str) -> bytes:
+    book = Workbook()
+    summary = book.active
+    summary.title = "Tổng hợp"
+    summary.append([TITLE])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([subtitle])
+    summary.append([])
+    summary.append(["Chủ đề", "Số câu hỏi", "Đã trả lời", "Từ ngày", "Đến ngày"])
+    for cell in summary[4]:
+        cell.font = Font(bold=True)
+    for title, group in by_topic(content, rows):
+        answered = sum(1 for r in group if r.answer)
+        summary.append(
+            [
+                title,
+                len(group),
+                answered,
+                _date(min(r.created_at for r in group)),
+                _date(max(r.created_at for r in group)),
+            ]
+        )
+    summary.append(["Tổng cộng", len(rows), sum(1 for r in rows if r.answer)])
+    summary.column_dimensions["A"].width = 45
+    detail = book.create_sheet("Chi tiết")
+    detail.append(HEADERS)
+    for cell in detail[1]:
+        cell.font = Font(bold=True)
+    for _, group in by_topic(content, rows):
+        for row in group:
+            detail.append(_cells(content, row))
+    for column, width in zip("ABCDEFGH", (7, 12, 30, 60, 10, 16, 16, 60), strict=True):
+        detail.column_dimensions[column].width = width
+    for line in detail.iter_rows(min_row=2):
+        for cell in line:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def to_docx(content: Content, rows: list[QuestionRow], subtitle: str) -> bytes:
+    doc = Document()
+    doc.styles["Normal"].font.name = "Times New Roman"
+    doc.styles["Normal"].font.size = Pt(13)
+    doc.add_heading(TITLE, level=1)
+    doc.add_paragraph(subtitle)
+    doc.add_paragraph(
+        f"Tổng số: {len(rows)} câu hỏi, ý kiến; đã trả lời: {sum(1 for r in rows if r.answer)}."
+    )
+    for title, group in by_topic(content, rows):
+        doc.add_heading(f"{title} ({len(group)})", level=2)
+        for row in group:
+            p = doc.add_paragraph(style="List Number")
+            p.add_run(f"{row.text}").bold = False
+            p.add_run(f" ({_date(row.created_at)}, {row.status_label})").italic = True
+            if row.answer:
+                doc.add_paragraph(f"Trả lời: {row.answer}")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def minutes_docx(content: Content, minutes: Minutes) -> bytes:
+    s = minutes.session
+    doc = Document()
+    doc.styles["Normal"].font.name = "Times New Roman"
+    doc.styles["Normal"].font.size = Pt(13)
+    doc.add_heading(f"Biên bản: {s.title}", level=1)
+    doc.add_paragraph(f"Thời gian: {s.held_on:%d/%m/%Y}. Địa điểm: {s.place}. Chủ trì: {s.chair}.")
+    doc.add_paragraph(f"Số câu hỏi, ý kiến đưa ra đối thoại: {len(minutes.items)}.")
+    for number, (row, answer) in enumerate(minutes.items, 1):
+        doc.add_heading(f"{number}. {_topic(content, row.topic)}", level=2)
+        doc.add_paragraph(f"Câu hỏi (số {row.id}, {_date(row.created_at)}): {row.text}")
+        doc.add_paragraph(f"Trả lời tại buổi đối thoại: {answer or 'chưa ghi nhận'}")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def minutes_rows(minutes: Minutes) -> list[QuestionRow]:
+    return [
+        QuestionRow(r.id, r.created_at, r.text, r.topic, r.channel, r.locality, r.status, answer)
+        for r, answer in minutes.items
+    ]

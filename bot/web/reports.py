@@ -1,0 +1,135 @@
+"""Downloads for the dialogue (CSV, XLSX, DOCX) and the statistics page with a bar chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot import exports
+from bot.web import keys
+from bot.web.auth import OFFICER_KEY
+from bot.web.pages import render
+from db.models import Question
+from db.reports import minutes, questions_for_report, stats_of
+
+TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _day(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text="Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-11-23."
+        ) from exc
+
+
+def _scope(request: web.Request) -> dict[str, str | None]:
+    officer = request[OFFICER_KEY]
+    if officer.role == "admin" or officer.locality_id is None:
+        return {}
+    if officer.locality_id.startswith("p:"):
+        return {"province_code": officer.locality_id[2:]}
+    return {"locality_id": officer.locality_id}
+
+
+async def export(request: web.Request) -> web.Response:
+    fmt = request.query.get("format", "xlsx")
+    if fmt not in TYPES:
+        raise web.HTTPBadRequest(text="Định dạng phải là csv, xlsx hoặc docx.")
+    content = request.app[keys.RUNTIME].knowledge.content
+    session_id = request.query.get("session")
+    async with request.app[keys.SESSIONS]() as db:
+        if session_id:
+            if not session_id.isdigit():
+                raise web.HTTPBadRequest(text="Số buổi đối thoại không hợp lệ.")
+            found = await minutes(db, int(session_id))
+            if found is None:
+                raise web.HTTPNotFound()
+            data, name = export_minutes(content, found, fmt)
+        else:
+            date_from, date_to = _day(request.query.get("from")), _day(request.query.get("to"))
+            rows = await questions_for_report(db, date_from, date_to, **_scope(request))
+            data, name = export_questions(content, rows, fmt, date_from, date_to)
+    return web.Response(
+        body=data,
+        content_type=TYPES[fmt].split(";")[0],
+        charset="utf-8" if fmt == "csv" else None,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str:
+    if date_from and date_to:
+        return f"Từ ngày {date_from:%d/%m/%Y} đến ngày {date_to:%d/%m/%Y}"
+    if date_from:
+        return f"Từ ngày {date_from:%d/%m/%Y}"
+    if date_to:
+        return f"Đến ngày {date_to:%d/%m/%Y}"
+    return "Toàn bộ thời gian"
+
+
+def export_questions(content, rows, fmt, date_from=None, date_to=None):  # type: ignore[no-untyped-def]
+    subtitle = period_text(date_from, date_to)
+    name = f"tong-hop-cau-hoi.{fmt}"
+    if fmt == "csv":
+        return exports.to_csv(content, rows), name
+    if fmt == "xlsx":
+        return exports.to_xlsx(content, rows, subtitle), name
+    return exports.to_docx(content, rows, subtitle), name
+
+
+def export_minutes(content, found, fmt):  # type: ignore[no-untyped-def]
+    name = f"doi-thoai-{found.session.id}.{fmt}"
+    if fmt == "docx":
+        return exports.minutes_docx(content, found), name
+    rows = exports.minutes_rows(found)
+    subtitle = f"{found.session.title}, ngày {found.session.held_on:%d/%m/%Y}"
+    if fmt == "csv":
+        return exports.to_csv(content, rows), name
+    return exports.to_xlsx(content, rows, subtitle), name
+
+
+def bar_chart(pairs: list[tuple[str, int]], width: int = 640, height: int = 180) -> str:
+    """A small SVG bar chart, drawn on the server (no JavaScript)."""
+    top = max((v for _, v in pairs), default=0) or 1
+    bar = width / max(len(pairs), 1)
+    parts = [f'<svg viewBox="0 0 {width} {height + 30}" role="img" class="chart">']
+    for i, (label, value) in enumerate(pairs):
+        h = round(value / top * height)
+        x = round(i * bar + 4)
+        parts.append(
+            f'<rect x="{x}" y="{height - h}" width="{round(bar - 8)}" height="{h}" fill="#0b5d3b"/>'
+        )
+        parts.append(f'<text x="{x}" y="{height + 14}" font-size="11">{label}</text>')
+        parts.append(f'<text x="{x}" y="{max(12, height - h - 4)}" font-size="11">{value}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+async def stats_page(request: web.Request) -> web.Response:
+    scope = _scope(request)
+    async with request.app[keys.SESSIONS]() as db:
+        query = select(Question)
+        if "province_code" in scope:
+            query = query.where(Question.province_code == scope["province_code"])
+        if "locality_id" in scope:
+            query = query.where(Question.locality_id == scope["locality_id"])
+        rows = list((await db.execute(query)).scalars())
+    content = request.app[keys.RUNTIME].knowledge.content
+    stats = stats_of(rows)
+    topics = [(content.topics[t].title if t in content.topics else t, n) for t, n in stats.by_topic]
+    return render(request, "stats.html", stats=stats, topics=topics, chart=bar_chart(stats.by_week))
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/dashboard/export", export)
+    app.router.add_get("/dashboard/stats", stats_page)

@@ -1,0 +1,150 @@
+"""Dialogue sessions, the exports (opened and read back) and the statistics page."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from bot.settings import Settings
+from bot.web import keys
+from db.models import Message, Question
+from db.officers import create_officer
+from tests.conftest import run_cli
+from tests.test_web import PASSWORD, ask
+from tests.web_client import csrf_of, login, web_client
+
+
+@pytest.fixture
+def settings(db_url) -> Settings:
+    return Settings(database_url=db_url, secret_key="test-secret-key")
+
+
+@pytest.fixture
+async def client(settings, knowledge):
+    async with web_client(settings, knowledge) as c:
+        async with c.server.app[keys.SESSIONS]() as db:
+            await create_officer(db, "admin", "admin", PASSWORD, None)
+            await create_officer(db, "xem", "viewer", PASSWORD, None)
+            await db.commit()
+        yield c
+
+
+async def make_session(client) -> str:
+    token = await csrf_of(client, "/dashboard/sessions")
+    created = await client.post(
+        "/dashboard/sessions",
+        allow_redirects=False,
+        data={
+            "csrf": token,
+            "title": "Đối thoại chính sách quý IV",
+            "held_on": "2026-12-05",
+            "place": "Hội trường UBND xã",
+            "chair": "Chủ tịch UBND xã",
+        },
+    )
+    assert created.status == 303
+    return created.headers["Location"]
+
+
+async def test_dialogue_session_records_answers_and_notifies_the_citizen(client):
+    q1 = await ask(client, "d1", "Vì sao nhà tôi không được xét cận nghèo năm nay?")
+    q2 = await ask(client, "d2", "Xin xã làm lại đường vào thôn 3 cho bà con đi lại")
+    await login(client, "admin", PASSWORD)
+    path = await make_session(client)
+    token = await csrf_of(client, path)
+    await client.post(
+        f"{path}/attach", data={"csrf": token, "questions": f"{q1.id}, {q2.id}, 99999"}
+    )
+    html = await (await client.get(path)).text()
+    assert "Vì sao nhà tôi" in html and "đường vào thôn 3" in html
+    async with client.server.app[keys.SESSIONS]() as db:
+        assert (await db.get(Question, q1.id)).status == "chuyen_doi_thoai"
+    item_forms = [part.split('"')[0] for part in html.split(f'action="{path}/items/')[1:]]
+    item_id = item_forms[0].split("/")[0]
+    await client.post(
+        f"{path}/items/{item_id}/answer",
+        data={"csrf": token, "answer": "Thu nhập bình quân của gia đình cao hơn chuẩn cận nghèo."},
+    )
+    assert await client.server.app[keys.OUTBOX].deliver_due() == 1
+    async with client.server.app[keys.SESSIONS]() as db:
+        q = await db.get(Question, q1.id)
+        assert q.status == "da_tra_loi"
+        sent = (await db.execute(select(Message).where(Message.kind == "officer"))).scalars().one()
+        assert "Đối thoại chính sách quý IV" in sent.text and "cao hơn chuẩn" in sent.text
+    # the minutes: question -> answer
+    docx = await client.get(f"/dashboard/export?format=docx&session={path.rsplit('/', 1)[1]}")
+    assert docx.status == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(await docx.read())).paragraphs)
+    assert "Biên bản: Đối thoại chính sách quý IV" in text
+    assert "Vì sao nhà tôi không được xét cận nghèo" in text
+    assert "Trả lời tại buổi đối thoại: Thu nhập bình quân" in text
+    assert "Trả lời tại buổi đối thoại: chưa ghi nhận" in text  # the second one
+
+
+async def test_summary_exports_are_grouped_by_topic(client):
+    await ask(client, "e1", "Hộ nghèo có được cấp thẻ bảo hiểm y tế không ạ, nhà tôi chưa có")
+    await ask(client, "e2", "Cấp lại thẻ bảo hiểm y tế bị mất ở đâu cho hộ nghèo")
+    await ask(client, "e3", "Xã có kế hoạch đối thoại với dân về giảm nghèo không")
+    await login(client, "admin", PASSWORD)
+    xlsx = await client.get("/dashboard/export?format=xlsx")
+    assert xlsx.status == 200
+    assert "attachment" in xlsx.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(await xlsx.read()))
+    summary = [[c.value for c in row] for row in book["Tổng hợp"].iter_rows()]
+    assert summary[0][0] == "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân"
+    assert summary[-1][:2] == ["Tổng cộng", 3]
+    detail = [[c.value for c in row] for row in book["Chi tiết"].iter_rows()]
+    assert detail[0][:4] == ["Số", "Ngày", "Chủ đề", "Câu hỏi, ý kiến"]
+    assert len(detail) == 4
+    docx = await client.get("/dashboard/export?format=docx&from=2020-01-01&to=2100-01-01")
+    paragraphs = [p.text for p in Document(io.BytesIO(await docx.read())).paragraphs]
+    assert paragraphs[0] == "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân"
+    assert "Từ ngày 01/01/2020 đến ngày 01/01/2100" in paragraphs
+    csv = await client.get("/dashboard/export?format=csv")
+    body = (await csv.read()).decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("Số,Ngày,Chủ đề")
+    assert (await client.get("/dashboard/export?format=pdf")).status == 400
+    assert (await client.get("/dashboard/export?format=xlsx&from=hom-qua")).status == 400
+
+
+async def test_stats_page_and_viewer_cannot_create_sessions(client):
+    await ask(client, "s1", "Tiền điện hộ nghèo được hỗ trợ bao nhiêu một tháng ạ")
+    await login(client, "xem", PASSWORD)
+    html = await (await client.get("/dashboard/stats")).text()
+    assert "Thống kê câu hỏi" in html and "<svg" in html and "Tổng số: <strong>1</strong>" in html
+    token = await csrf_of(client, "/dashboard")
+    denied = await client.post(
+        "/dashboard/sessions",
+        data={"csrf": token, "title": "x", "held_on": "2026-12-01", "place": "x", "chair": "x"},
+    )
+    assert denied.status == 403
+
+
+def test_export_command_writes_files(tmp_path):
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e.db'}"}
+    run_cli(
+        "chat",
+        "--json",
+        "--no-start",
+        stdin="/guicauhoi\nXin hỏi về hỗ trợ học nghề cho con tôi\n",
+        env=env,
+    )
+    out = tmp_path / "tong-hop.xlsx"
+    result = run_cli("export", "--format", "xlsx", "-o", str(out), env=env)
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(out)["Chi tiết"]
+    assert "hỗ trợ học nghề" in sheet["D2"].value
+    docx_out = tmp_path / "a.docx"
+    assert (
+        run_cli(
+            "export", "--format", "docx", "--from", "2020-01-01", "-o", str(docx_out), env=env
+        ).returncode
+        == 0
+    )
+    assert any("hỗ trợ học nghề" in p.text for p in Document(docx_out).paragraphs)
+    missing = run_cli("export", "--format", "docx", "--session", "42", env=env)
+    assert missing.returncode == 2 and "no dialogue session 42" in missing.stderr
