@@ -1,10 +1,10 @@
-# Two commands for a fresh machine: `make run` (chat in the terminal) and `make test`.
+# Two commands for a fresh machine: `make run` (the web application) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run chat test lint format bench clean
+.PHONY: install browser run chat test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests (needs root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 run: install
+	$(PY) bot.py db upgrade
+	$(PY) bot.py serve
+
+chat: install
 	$(PY) bot.py db upgrade
 	$(PY) bot.py chat
 
-chat: run
-
-test: install
+test: install browser
 	$(PY) bot.py content check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

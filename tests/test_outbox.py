@@ -104,7 +104,10 @@ async def test_answer_is_delivered_once_after_the_server_is_killed(tmp_path):
         async with aiohttp.ClientSession(
             base_url=base, cookie_jar=aiohttp.CookieJar(unsafe=True)
         ) as officer:
-            await officer.post("/dashboard/login", data={"username": "admin", "password": PASSWORD})
+            login_form = await form(officer, "/dashboard/login")
+            await officer.post(
+                "/dashboard/login", data={**login_form, "username": "admin", "password": PASSWORD}
+            )
             html = await (await officer.get("/dashboard")).text()
             question_id = re.search(r"/dashboard/questions/(\d+)", html).group(1)
             token = (await form(officer, f"/dashboard/questions/{question_id}"))["csrf"]

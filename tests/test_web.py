@@ -78,7 +78,7 @@ async def test_web_chat_rejects_a_post_without_its_token(client):
 
 
 async def test_citizen_text_is_escaped_everywhere(client):
-    await client.post("/dashboard/login", data={"username": "admin", "password": PASSWORD})
+    await login(client, "admin", PASSWORD)
     question = await ask(client, "u-xss", SCRIPT)
     for path in ("/dashboard", f"/dashboard/questions/{question.id}"):
         html = await (await client.get(path)).text()
@@ -107,6 +107,15 @@ async def test_login_sets_a_safe_cookie_and_logout_needs_csrf(client):
     assert out.status == 303
     after = await client.get("/dashboard", allow_redirects=False)
     assert after.status == 303 and after.headers["Location"] == "/dashboard/login"
+
+
+async def test_login_form_has_its_own_csrf_token(client):
+    forged = await client.post(
+        "/dashboard/login", allow_redirects=False, data={"username": "admin", "password": PASSWORD}
+    )
+    assert forged.status == 403
+    css = await client.get("/static/style.css")
+    assert css.status == 200 and "body" in await css.text()
 
 
 async def test_dashboard_needs_login(client):

@@ -32,9 +32,12 @@ async def csrf_of(client: TestClient, path: str) -> str:
     return match.group(1)
 
 
-async def login(client: TestClient, username: str, password: str):  # type: ignore[no-untyped-def]
+async def login(client, username: str, password: str):  # type: ignore[no-untyped-def]
+    token = await csrf_of(client, "/dashboard/login")
     return await client.post(
-        "/dashboard/login", data={"username": username, "password": password}, allow_redirects=False
+        "/dashboard/login",
+        data={"username": username, "password": password, "csrf": token},
+        allow_redirects=False,
     )
 
 

@@ -5,12 +5,15 @@ status changes and the audit log."""
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import math
 import re
+import secrets
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
@@ -23,6 +26,7 @@ from bot.web.auth import (
     in_scope,
     read_session,
     require_role,
+    set_cookie,
     start_session,
 )
 from bot.web.pages import render
@@ -98,12 +102,40 @@ async def require_officer(request: web.Request, handler):  # type: ignore[no-unt
     return await handler(request)
 
 
+LOGIN_COOKIE = "caunoi_login"
+
+
+def _login_form(
+    request: web.Request, status: int = 200, error: str | None = None, username: str = ""
+) -> web.Response:
+    """The login form with a fresh CSRF token, bound to a short-lived signed cookie."""
+    token = secrets.token_urlsafe(16)
+    response = render(
+        request, "login.html", status=status, error=error, username=username, csrf=token
+    )
+    signed = URLSafeTimedSerializer(request.app[keys.SECRET], salt="login").dumps(token)
+    set_cookie(request, response, LOGIN_COOKIE, signed, 3600)
+    return response
+
+
 async def login_page(request: web.Request) -> web.Response:
-    return render(request, "login.html", error=None, username="")
+    return _login_form(request)
+
+
+def _login_csrf_ok(request: web.Request, sent: str) -> bool:
+    try:
+        expected = URLSafeTimedSerializer(request.app[keys.SECRET], salt="login").loads(
+            request.cookies.get(LOGIN_COOKIE, ""), max_age=3600
+        )
+    except BadSignature:
+        return False
+    return bool(sent) and hmac.compare_digest(sent, str(expected))
 
 
 async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
+    if not _login_csrf_ok(request, str(form.get("csrf", ""))):
+        raise web.HTTPForbidden(text="Phiên đăng nhập đã hết hạn. Hãy tải lại trang đăng nhập.")
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))[:200]
     keys_ = [f"user:{username}", f"ip:{request.remote}"]

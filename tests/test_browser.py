@@ -1,0 +1,95 @@
+"""End to end in a real browser (Playwright driving Debian's Chromium): a citizen asks in
+/chat, an officer logs in and answers, the citizen sees the answer; an export downloads."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+
+import pytest
+from openpyxl import load_workbook
+from playwright.async_api import async_playwright
+
+from tests.conftest import run_cli
+from tests.test_outbox import free_port, start_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a headless Chromium as root on a machine with no network (see README).
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "mat-khau-du-dai-1"
+
+
+@pytest.fixture
+def server(tmp_path):
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}", "SECRET_KEY": "e" * 32}
+    assert (
+        run_cli(
+            "officer", "add", "canbo", "--role", "admin", stdin=PASSWORD + "\n", env=env
+        ).returncode
+        == 0
+    )
+    port = free_port()
+    process = start_server(env, port)
+    yield f"http://127.0.0.1:{port}"
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+async def test_citizen_asks_officer_answers_citizen_reads(server, tmp_path):
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        citizen = await (await browser.new_context()).new_page()
+        await citizen.goto(f"{server}/chat")
+        assert "Xin chào" in await citizen.content()
+        await citizen.fill("textarea[name=text]", "chuan ngheo o nong thon la bao nhieu")
+        await citizen.click("form.ask button")
+        await citizen.wait_for_selector("text=Nguồn:")
+        await citizen.click("button:has-text('Về menu chính')")
+        await citizen.click("button:has-text('Gửi câu hỏi cho cán bộ')")
+        await citizen.fill(
+            "textarea[name=text]",
+            "Nhà tôi ở thôn 2 bị sạt lở, xin hỏi có hỗ trợ làm lại nhà không?",
+        )
+        await citizen.click("form.ask button")
+        await citizen.wait_for_selector("text=Đã gửi câu hỏi số")
+
+        officer = await (await browser.new_context(accept_downloads=True)).new_page()
+        await officer.goto(f"{server}/dashboard")
+        assert officer.url.endswith("/dashboard/login")
+        await officer.fill("input[name=username]", "canbo")
+        await officer.fill("input[name=password]", PASSWORD)
+        await officer.click("form.login button")
+        await officer.wait_for_selector("text=Câu hỏi của người dân")
+        await officer.click("a:has-text('#')")  # the newest question
+        await officer.wait_for_selector("text=bị sạt lở")
+        await officer.fill("form.answer textarea", "Gia đình nộp đơn đề nghị hỗ trợ tại UBND xã.")
+        await officer.click("form.answer button")
+        await officer.wait_for_selector("text=Đã trả lời")
+        for _ in range(20):  # the outbox delivers in the background
+            await officer.reload()
+            if "đã gửi" in await officer.content():
+                break
+            await officer.wait_for_timeout(300)
+        assert "đã gửi" in await officer.content()
+
+        await citizen.reload()
+        await citizen.wait_for_selector("text=Cán bộ trả lời")
+        assert "Gia đình nộp đơn đề nghị hỗ trợ tại UBND xã." in await citizen.content()
+
+        await officer.goto(f"{server}/dashboard")
+        async with officer.expect_download() as download_info:
+            await officer.click("a:has-text('XLSX')")
+        download = await download_info.value
+        path = tmp_path / "tong-hop.xlsx"
+        await download.save_as(path)
+        rows = [[c.value for c in r] for r in load_workbook(path)["Chi tiết"].iter_rows()]
+        assert any("bị sạt lở" in str(r[3]) for r in rows[1:])
+        await browser.close()
