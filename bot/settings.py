@@ -38,6 +38,29 @@ class Settings(BaseSettings):
     outbox_enabled: bool = Field(
         default=True, description="run the outbox sender in this process (off for extra workers)"
     )
+    telegram_token: str | None = Field(default=None, description="enables the Telegram channel")
+    telegram_mode: str = Field(
+        default="polling",
+        pattern=r"^(polling|webhook)$",
+        description="'polling' or 'webhook' (updates at /telegram/webhook)",
+    )
+    telegram_webhook_secret: str | None = Field(
+        default=None, description="checked against X-Telegram-Bot-Api-Secret-Token (webhook mode)"
+    )
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API address (the token is appended)",
+    )
+    telegram_base_file_url: str = Field(
+        default="https://api.telegram.org/file/bot", description="Bot API file address"
+    )
+    telegram_max_rate: float = Field(
+        default=30.0, description="messages a second the bot sends at most (Telegram: about 30)"
+    )
+    media_dir: Path = Field(
+        default=PROJECT_DIR / "data" / "media", description="where voice notes and files are kept"
+    )
+    max_media_bytes: int = Field(default=10 * 1024 * 1024, description="larger files are not kept")
     max_message_chars: int = Field(
         default=2000, description="longer messages go to officers verbatim instead of search"
     )

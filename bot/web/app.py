@@ -58,7 +58,20 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
+        from bot.channels.telegram import TelegramChannel, TelegramSender
+
+        channel = TelegramChannel(settings, app[keys.RUNTIME].core, app[keys.OUTBOX])
+        app[keys.OUTBOX].senders["telegram"] = TelegramSender(channel)
+        app[keys.TELEGRAM] = channel
+        await channel.start()
+        yield
+        await channel.stop()
+
     app.cleanup_ctx.append(runtime_ctx)
+    if settings.telegram_token:
+        app.cleanup_ctx.append(telegram_ctx)
+        app.router.add_post("/telegram/webhook", _telegram_webhook)
     app.cleanup_ctx.append(outbox_ctx)
     pages.setup(app)
     chat.setup(app)
@@ -84,3 +97,10 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         access_log=logging.getLogger("aiohttp.access"),
         print=None,
     )
+
+
+async def _telegram_webhook(request: web.Request) -> web.StreamResponse:
+    channel = request.app.get(keys.TELEGRAM)
+    if channel is None or request.app[keys.SETTINGS].telegram_mode != "webhook":
+        raise web.HTTPNotFound()
+    return await channel.webhook(request)  # type: ignore[attr-defined]

@@ -362,6 +362,8 @@ async def question_page(request: web.Request) -> web.Response:
             .scalars()
             .all()
         )
+        source = await db.get(Message, q.message_id) if q.message_id else None
+        media = ((source.payload or {}).get("media") or {}) if source else {}
         deliveries = (
             (
                 await db.execute(
@@ -386,6 +388,8 @@ async def question_page(request: web.Request) -> web.Response:
         status_label=QuestionStatus.LABELS.get(q.status, q.status),
         statuses=list(QuestionStatus.LABELS.items()),
         can_act=officer.role in ACTING_ROLES,
+        has_media=bool(media.get("path")),
+        media_kind=source.kind if source else None,
         conversation=[
             {
                 "direction": m.direction,
@@ -485,3 +489,27 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/dashboard/questions/{id}/status", set_status)
     app.router.add_post("/dashboard/answer", answer)
     app.router.add_get("/dashboard/audit", audit_page)
+    app.router.add_get("/dashboard/questions/{id}/media", media)
+
+
+async def media(request: web.Request) -> web.StreamResponse:
+    """The voice note, photo or file a citizen sent with a question (officers only)."""
+    try:
+        question_id = int(request.match_info["id"])
+    except ValueError as exc:
+        raise web.HTTPNotFound() from exc
+    async with request.app[keys.SESSIONS]() as db:
+        q = await _question_in_scope(request, db, question_id)
+        source = await db.get(Message, q.message_id) if q.message_id else None
+        await audit(db, request[OFFICER_KEY], "view_media", str(q.id))
+        await db.commit()
+    path = ((source.payload or {}).get("media") or {}).get("path") if source else None
+    if not path:
+        raise web.HTTPNotFound()
+    from pathlib import Path
+
+    root = Path(request.app[keys.SETTINGS].media_dir).resolve()
+    file = Path(path).resolve()
+    if root not in file.parents or not file.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(file)

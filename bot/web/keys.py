@@ -16,3 +16,4 @@ SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 OUTBOX = web.AppKey("outbox", Outbox)
 TEMPLATES = web.AppKey("templates", Environment)
 SECRET = web.AppKey("secret", str)
+TELEGRAM = web.AppKey("telegram", object)  # bot.channels.telegram.TelegramChannel when enabled

@@ -1,0 +1,282 @@
+"""The Telegram channel on python-telegram-bot v22: polling, or a webhook on our own aiohttp
+application (no second web server). Updates become `Inbound`s for the core; replies and officers'
+answers go out through the outbox, whose `TelegramSender` honours 429 retry_after and marks a
+citizen who blocked the bot unreachable."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hmac
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# Durations as timedelta: what PTB's next major version does by default (no deprecation noise).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from bot.core import Core
+from bot.outbox import DeliveryError, Outbox, enqueue
+from bot.settings import Settings
+from bot.types import Address, Inbound, Kind, Reply
+from db.models import Citizen, OutboxMessage
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# The command menu Telegram shows, in Vietnamese.
+COMMANDS = [
+    ("start", "Bắt đầu, menu chính"),
+    ("help", "Cách dùng"),
+    ("hoidap", "Hỏi đáp chính sách"),
+    ("kiemtra", "Kiểm tra diện hỗ trợ"),
+    ("phaply", "Trợ giúp pháp lý"),
+    ("guicauhoi", "Gửi câu hỏi cho cán bộ"),
+    ("bantin", "Bản tin âm thanh"),
+    ("diaphuong", "Chọn địa phương"),
+]
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Splits at Telegram's length limit without breaking words (paragraphs first)."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    chunks.append(rest)
+    return [c for c in chunks if c]
+
+
+def keyboard(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=payload)] for label, payload in buttons]
+    )
+
+
+class TelegramChannel:
+    def __init__(self, settings: Settings, core: Core, outbox: Outbox):
+        self.settings = settings
+        self.core = core
+        self.outbox = outbox
+        builder = (
+            Application.builder()
+            .token(settings.telegram_token or "")
+            .base_url(settings.telegram_base_url)
+            .base_file_url(settings.telegram_base_file_url)
+            .rate_limiter(
+                AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=0)
+            )
+        )
+        if settings.telegram_mode == "webhook":
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+
+    # ---- life cycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.application.initialize()
+        bot = self.application.bot
+        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        if self.settings.telegram_mode == "webhook":
+            url = self.settings.public_url.rstrip("/") + "/telegram/webhook"
+            await bot.set_webhook(
+                url,
+                secret_token=self.settings.telegram_webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await bot.delete_webhook()
+            await self.application.start()
+            await self.application.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0
+            )
+
+    async def stop(self) -> None:
+        if self.application.updater and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    # ---- inbound --------------------------------------------------------------------------
+    async def webhook(self, request: web.Request) -> web.Response:
+        secret = self.settings.telegram_webhook_secret or ""
+        sent = request.headers.get(SECRET_HEADER, "")
+        if not secret or not hmac.compare_digest(sent.encode(), secret.encode()):
+            raise web.HTTPUnauthorized(text="wrong secret token")
+        try:
+            data = await request.json()
+            if not isinstance(data, dict) or "update_id" not in data:
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, json.JSONDecodeError) as exc:
+            raise web.HTTPBadRequest(text="malformed update") from exc
+        # Handled before answering: the question is committed when Telegram gets its 200.
+        await self.application.process_update(update)
+        return web.json_response({"ok": True})
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query:
+            # Always answered, so the button's spinner stops.
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                log.warning("answerCallbackQuery failed", exc_info=True)
+        inbound = await self.to_inbound(update)
+        if inbound is None:
+            return
+        chat_id = inbound.address.user_id
+        if inbound.kind == Kind.TEXT:
+            with contextlib.suppress(TelegramError):
+                await self.application.bot.send_chat_action(int(chat_id), ChatAction.TYPING)
+        replies = await self.core.handle(inbound)
+        if replies:
+            await self.enqueue_replies(inbound.address, replies)
+
+    async def to_inbound(self, update: Update) -> Inbound | None:
+        event = f"u{update.update_id}"
+        if update.callback_query:
+            q = update.callback_query
+            return Inbound(
+                Address(CHANNEL, str(q.from_user.id)),
+                Kind.BUTTON,
+                payload=q.data or "",
+                event_id=event,
+                display_name=q.from_user.full_name,
+            )
+        if update.my_chat_member and update.my_chat_member.new_chat_member.status == "kicked":
+            user = update.my_chat_member.from_user
+            return Inbound(Address(CHANNEL, str(user.id)), Kind.UNFOLLOW, event_id=event)
+        message = update.message or update.edited_message
+        if message is None or message.from_user is None:
+            return None
+        address = Address(CHANNEL, str(message.chat.id))
+        name = message.from_user.full_name
+        common = {"event_id": event, "display_name": name}
+        if message.text:
+            if message.text.startswith("/"):
+                command, _, argument = message.text.partition(" ")
+                return Inbound(
+                    address, Kind.COMMAND, text=command, payload=argument.strip() or None, **common
+                )
+            media = {"edited": True} if update.edited_message else None
+            return Inbound(address, Kind.TEXT, text=message.text, media=media, **common)
+        if message.voice or message.audio:
+            item = message.voice or message.audio
+            kind = Kind.VOICE if message.voice else Kind.AUDIO
+            media = await self.download(
+                item.file_id, item.file_unique_id, item.file_size, "oga" if message.voice else "mp3"
+            )
+            duration = item.duration
+            media["duration"] = (
+                duration.total_seconds() if isinstance(duration, dt.timedelta) else duration
+            )
+            return Inbound(address, kind, text=message.caption or "", media=media, **common)
+        if message.photo or message.document:
+            item = message.photo[-1] if message.photo else message.document
+            kind = Kind.IMAGE if message.photo else Kind.FILE
+            media = await self.download(item.file_id, item.file_unique_id, item.file_size, "bin")
+            return Inbound(address, kind, text=message.caption or "", media=media, **common)
+        if message.sticker:
+            return Inbound(address, Kind.STICKER, **common)
+        if message.location:
+            media = {"latitude": message.location.latitude, "longitude": message.location.longitude}
+            return Inbound(address, Kind.LOCATION, media=media, **common)
+        if message.contact:
+            # Sharing one's own contact is the consent to store the number.
+            own = message.contact.user_id == message.from_user.id
+            media = {"phone": message.contact.phone_number} if own else None
+            return Inbound(address, Kind.CONTACT, media=media, **common)
+        return None
+
+    async def download(
+        self, file_id: str, unique_id: str, size: int | None, ext: str
+    ) -> dict[str, Any]:
+        """Keeps a voice note or a file with the question, so officers can listen to it."""
+        media: dict[str, Any] = {"file_id": file_id, "size": size}
+        if size is not None and size > self.settings.max_media_bytes:
+            media["skipped"] = "too large"
+            return media
+        folder = Path(self.settings.media_dir) / CHANNEL
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{unique_id}.{ext}"
+        try:
+            file = await self.application.bot.get_file(file_id)
+            await file.download_to_drive(path)
+            media["path"] = str(path)
+        except TelegramError as exc:
+            media["error"] = str(exc)
+        return media
+
+    async def enqueue_replies(self, address: Address, replies: list[Reply]) -> None:
+        from sqlalchemy import select
+
+        async with self.core.session_factory() as session:
+            citizen = await session.scalar(
+                select(Citizen).where(
+                    Citizen.channel == CHANNEL, Citizen.external_id == address.user_id
+                )
+            )
+            if citizen is None:
+                return
+            for reply in replies:
+                payload = {"buttons": [[b.label, b.payload] for b in reply.buttons]}
+                enqueue(session, citizen, reply.text, payload=payload)
+            await session.commit()
+        self.outbox.wake()
+
+
+class TelegramSender:
+    """Sends outbox rows to Telegram."""
+
+    def __init__(self, channel: TelegramChannel):
+        self.channel = channel
+
+    async def send(self, session: AsyncSession, citizen: Citizen, row: OutboxMessage) -> str | None:
+        bot = self.channel.application.bot
+        buttons = (row.payload or {}).get("buttons")
+        chunks = split_text(row.text)
+        message_id = None
+        try:
+            for i, chunk in enumerate(chunks):
+                last = i == len(chunks) - 1
+                sent = await bot.send_message(
+                    int(citizen.external_id),
+                    chunk,
+                    reply_markup=keyboard(buttons) if last else None,
+                )
+                message_id = str(sent.message_id)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+            raise DeliveryError(f"429: {exc}", retry_after=seconds) from exc
+        except Forbidden as exc:
+            raise DeliveryError(f"Forbidden: {exc}", retry=False, unreachable=True) from exc
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest):
+                raise DeliveryError(f"BadRequest: {exc}", retry=False) from exc
+            raise DeliveryError(f"network: {exc}") from exc
+        except TelegramError as exc:
+            raise DeliveryError(str(exc), retry=False) from exc
+        return message_id
