@@ -98,17 +98,50 @@ def telegram_settings(db_url: str, fake: FakeTelegram, mode: str, tmp_path) -> S
     )
 
 
+MODES = ["webhook", "polling"]
+
+
+@pytest.fixture(params=MODES)
+async def client(request, db_url, fake, knowledge, tmp_path):
+    settings = telegram_settings(db_url, fake, request.param, tmp_path)
+    async with web_client(settings, knowledge, run_outbox=True) as c:
+        c.mode = request.param
+        c.fake = fake
+        yield c
+
+
 @pytest.fixture
-async def client(db_url, fake, knowledge, tmp_path):
+async def webhook_client(db_url, fake, knowledge, tmp_path):
     settings = telegram_settings(db_url, fake, "webhook", tmp_path)
     async with web_client(settings, knowledge, run_outbox=True) as c:
         yield c
 
 
-async def post(client, update: dict[str, Any], secret: str = SECRET):  # type: ignore[no-untyped-def]
+async def webhook(client, update: dict[str, Any], secret: str = SECRET):  # type: ignore[no-untyped-def]
     return await client.post(
         "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
     )
+
+
+async def post(client, update: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Delivers an update the way the mode does: POSTed to our webhook, or handed to polling;
+    returns once the update has been handled."""
+    from db.models import ProcessedEvent
+
+    if client.mode == "webhook":
+        response = await webhook(client, update)
+        assert response.status == 200
+        return response
+    await client.fake.updates.put(update)
+    event = f"u{update['update_id']}"
+    for _ in range(200):
+        async with client.server.app[keys.SESSIONS]() as db:
+            done = await db.scalar(select(ProcessedEvent).where(ProcessedEvent.event_id == event))
+        if done is not None:
+            await asyncio.sleep(0.05)  # the handler commits its replies right after
+            return None
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"update {event} was not handled")
 
 
 async def sent(fake: FakeTelegram, count: int, method: str = "sendMessage", seconds: float = 10):
@@ -128,12 +161,14 @@ async def db_rows(client, model, *where):  # type: ignore[no-untyped-def]
 
 
 async def test_start_registers_webhook_and_menu_and_greets(client, fake):
-    assert fake.webhook["url"] == "https://caunoi.example.vn/telegram/webhook"
-    assert fake.webhook["secret_token"] == SECRET
+    if client.mode == "webhook":
+        assert fake.webhook["url"] == "https://caunoi.example.vn/telegram/webhook"
+        assert fake.webhook["secret_token"] == SECRET
+    else:
+        assert fake.webhook is None and fake.of("deleteWebhook")
     commands = fake.of("setMyCommands")[0]["commands"]
     assert {"command": "kiemtra", "description": "Kiểm tra diện hỗ trợ"} in commands
-    response = await post(client, message_update(1, "/start"))
-    assert response.status == 200
+    await post(client, message_update(1, "/start"))
     greeting, menu = (await sent(fake, 2))[:2]
     assert int(greeting["chat_id"]) == CHAT and greeting["text"].startswith("Xin chào Bà Lan")
     labels = [row[0]["text"] for row in menu["reply_markup"]["inline_keyboard"]]
@@ -253,8 +288,9 @@ async def test_duplicate_update_is_ignored(client, fake):
     assert len(await db_rows(client, Question)) == 1
 
 
-async def test_wrong_secret_and_malformed_json_store_nothing(client, fake):
-    assert (await post(client, message_update(11, "xin chào"), secret="wrong")).status == 401
+async def test_wrong_secret_and_malformed_json_store_nothing(webhook_client, fake):
+    client = webhook_client
+    assert (await webhook(client, message_update(11, "xin chào"), secret="wrong")).status == 401
     assert (await client.post("/telegram/webhook", json=message_update(12, "x"))).status == 401
     bad = await client.post(
         "/telegram/webhook",
@@ -262,19 +298,32 @@ async def test_wrong_secret_and_malformed_json_store_nothing(client, fake):
         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
     )
     assert bad.status == 400
-    assert (await post(client, {"hello": "world"})).status == 400
+    assert (await webhook(client, {"hello": "world"})).status == 400
     assert await db_rows(client, Message) == []
 
 
-async def test_polling_mode(db_url, fake, knowledge, tmp_path):
+async def test_webhook_route_is_off_in_polling_mode(db_url, fake, knowledge, tmp_path):
     settings = telegram_settings(db_url, fake, "polling", tmp_path)
     async with web_client(settings, knowledge, run_outbox=True) as c:
-        assert fake.webhook is None and fake.of("deleteWebhook")
-        await fake.updates.put(message_update(20, "/start"))
-        await fake.updates.put(message_update(21, "hộ cận nghèo có được vay vốn không"))
-        texts = [m["text"] for m in await sent(fake, 3)]
-        assert texts[0].startswith("Xin chào")
-        assert (await c.get("/telegram/webhook")).status in (404, 405)
+        response = await c.post(
+            "/telegram/webhook",
+            json=message_update(30, "x"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+        assert response.status == 404
+
+
+async def test_dashboard_shows_deep_links_and_qr_codes(webhook_client, fake):
+    async with webhook_client.server.app[keys.SESSIONS]() as db:
+        await create_officer(db, "admin", "admin", "mat-khau-du-dai-1", None)
+        await db.commit()
+    await login(webhook_client, "admin", "mat-khau-du-dai-1")
+    page = await (await webhook_client.get("/dashboard/links")).text()
+    assert "https://t.me/caunoi_test_bot?start=kien-hai" in page
+    svg = await webhook_client.get("/dashboard/links/kien-hai.svg")
+    assert svg.status == 200 and svg.content_type == "image/svg+xml"
+    assert (await svg.text()).lstrip().startswith("<?xml") or "<svg" in await svg.text()
+    assert (await webhook_client.get("/dashboard/links/khong-co.svg")).status == 404
 
 
 def test_long_text_is_split_without_breaking_words():

@@ -130,6 +130,40 @@ async def stats_page(request: web.Request) -> web.Response:
     return render(request, "stats.html", stats=stats, topics=topics, chart=bar_chart(stats.by_week))
 
 
+def deep_links(request: web.Request) -> list[dict[str, str]]:
+    """For each locality, the link that opens the Telegram bot with it chosen, for leaflets."""
+    channel = request.app.get(keys.TELEGRAM)
+    username = channel.application.bot.username if channel else None  # type: ignore[attr-defined]
+    content = request.app[keys.RUNTIME].knowledge.content
+    links = []
+    for loc in content.localities.values():
+        if loc.id == "toan-quoc":
+            continue
+        url = f"https://t.me/{username}?start={loc.id}" if username else None
+        links.append({"id": loc.id, "name": loc.name, "url": url})
+    return links
+
+
+async def links_page(request: web.Request) -> web.Response:
+    return render(request, "links.html", links=deep_links(request))
+
+
+async def qr_code(request: web.Request) -> web.Response:
+    """The QR code of a locality's deep link, as SVG (print it on leaflets and banners)."""
+    import io
+
+    import segno
+
+    link = next((x for x in deep_links(request) if x["id"] == request.match_info["locality"]), None)
+    if link is None or link["url"] is None:
+        raise web.HTTPNotFound()
+    out = io.BytesIO()
+    segno.make(link["url"], error="m").save(out, kind="svg", scale=8, border=2)
+    return web.Response(body=out.getvalue(), content_type="image/svg+xml")
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/dashboard/export", export)
     app.router.add_get("/dashboard/stats", stats_page)
+    app.router.add_get("/dashboard/links", links_page)
+    app.router.add_get("/dashboard/links/{locality}.svg", qr_code)
