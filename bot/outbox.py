@@ -81,6 +81,32 @@ class Outbox:
         self.senders = senders
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def deliver_now(self, row_ids: list[int]) -> None:
+        """Sends rows just committed (a reply to the message being handled) at once, in order,
+        without waiting for the next pass; anything that fails stays for the retry loop."""
+        task = asyncio.create_task(self._deliver_in_order(row_ids))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_in_order(self, row_ids: list[int]) -> None:
+        for row_id in row_ids:
+            try:
+                if not await self._deliver_one(row_id, self.clock()):
+                    return
+            except Exception:
+                log.exception("immediate delivery failed; the retry loop will take it")
+                return
+            async with self.session_factory() as session:
+                row = await session.get(OutboxMessage, row_id)
+                if row is None or row.status != OutboxStatus.SENT:
+                    return  # keep the order: later replies wait for this one
+
+    async def drain(self) -> None:
+        """Waits for immediate deliveries under way (used on shutdown and in tests)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def wake(self) -> None:
         """Called after new rows are committed, so they go out at once."""
@@ -147,6 +173,8 @@ class Outbox:
             row = await session.get(OutboxMessage, row_id)
             citizen = await session.get(Citizen, row.citizen_id)
             sender = self.senders.get(row.channel)
+            # Release the database while the platform is called: SQLite has one writer.
+            await session.commit()
             try:
                 if sender is None:
                     raise DeliveryError(f"kênh '{row.channel}' chưa được bật", retry=False)

@@ -25,7 +25,16 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
     ensure_sqlite_dir(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # One connection, shared in turn: SQLite allows one writer at a time, and waiting on its
+        # busy handler (which sleeps up to 100 ms a try) is far slower than queueing here.
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

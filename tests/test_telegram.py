@@ -190,7 +190,6 @@ async def test_question_without_diacritics_is_answered_with_its_source(client, f
     await post(client, message_update(3, "ho ngheo co duoc cap the bao hiem y te mien phi khong"))
     answer = (await sent(fake, 1))[0]
     assert "Nguồn:" in answer["text"]
-    assert fake.of("sendChatAction")[0]["action"] == "typing"
     assert (await db_rows(client, Question))[0].answered_by_bot
 
 
@@ -332,3 +331,16 @@ def test_long_text_is_split_without_breaking_words():
     assert all(len(c) <= 4096 for c in chunks) and len(chunks) > 1
     assert " ".join(chunks) == text
     assert all(not c.endswith(("Hộ", "ngh")) or c.endswith("Hộ") for c in chunks)
+
+
+async def test_typing_is_shown_when_an_answer_takes_a_moment(client, fake, monkeypatch):
+    import bot.channels.telegram as telegram_channel
+
+    monkeypatch.setattr(telegram_channel, "TYPING_DELAY", 0.0)  # every answer "takes a moment"
+    await post(client, message_update(40, "chuẩn nghèo thành thị là bao nhiêu"))
+    await sent(fake, 1)
+    for _ in range(50):
+        if fake.of("sendChatAction"):
+            break
+        await asyncio.sleep(0.02)
+    assert fake.of("sendChatAction")[0]["action"] == "typing"

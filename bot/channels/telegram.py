@@ -5,6 +5,7 @@ citizen who blocked the bot unreachable."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hmac
@@ -38,6 +39,7 @@ from db.models import Citizen, OutboxMessage
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
+TYPING_DELAY = 0.8  # seconds of work before "typing…" is shown
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The command menu Telegram shows, in Vietnamese.
 COMMANDS = [
@@ -146,13 +148,23 @@ class TelegramChannel:
         inbound = await self.to_inbound(update)
         if inbound is None:
             return
-        chat_id = inbound.address.user_id
-        if inbound.kind == Kind.TEXT:
-            with contextlib.suppress(TelegramError):
-                await self.application.bot.send_chat_action(int(chat_id), ChatAction.TYPING)
-        replies = await self.core.handle(inbound)
+        typing = asyncio.create_task(self._typing_after(inbound.address.user_id, TYPING_DELAY))
+        try:
+            replies = await self.core.handle(inbound)
+        finally:
+            typing.cancel()
         if replies:
             await self.enqueue_replies(inbound.address, replies)
+
+    async def _typing_after(self, chat_id: str, delay: float) -> None:
+        """Shows "typing…" only when an answer takes more than a moment."""
+        await asyncio.sleep(delay)
+        # Once started, the request is not cut off by the answer arriving.
+        await asyncio.shield(self._send_typing(chat_id))
+
+    async def _send_typing(self, chat_id: str) -> None:
+        with contextlib.suppress(TelegramError):
+            await self.application.bot.send_chat_action(int(chat_id), ChatAction.TYPING)
 
     async def to_inbound(self, update: Update) -> Inbound | None:
         event = f"u{update.update_id}"
@@ -240,11 +252,12 @@ class TelegramChannel:
             )
             if citizen is None:
                 return
+            rows = []
             for reply in replies:
                 payload = {"buttons": [[b.label, b.payload] for b in reply.buttons]}
-                enqueue(session, citizen, reply.text, payload=payload)
+                rows.append(enqueue(session, citizen, reply.text, payload=payload))
             await session.commit()
-        self.outbox.wake()
+        self.outbox.deliver_now([row.id for row in rows])
 
 
 class TelegramSender:

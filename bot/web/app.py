@@ -53,6 +53,7 @@ def create_app(
         enabled = run_outbox and settings.outbox_enabled
         task = asyncio.create_task(app[keys.OUTBOX].run()) if enabled else None
         yield
+        await app[keys.OUTBOX].drain()
         if task:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
