@@ -35,11 +35,14 @@ class DeliveryError(Exception):
         retry: bool = True,
         unreachable: bool = False,
         retry_after: float | None = None,
+        waiting_citizen: bool = False,
     ):
         super().__init__(message)
         self.retry = retry
         self.unreachable = unreachable
         self.retry_after = retry_after
+        # Refused until the citizen writes again (Zalo's messaging window).
+        self.waiting_citizen = waiting_citizen
 
 
 class Sender(Protocol):
@@ -200,6 +203,8 @@ class Outbox:
         if exc.unreachable:
             row.status = OutboxStatus.UNREACHABLE
             citizen.unreachable = True
+        elif exc.waiting_citizen:
+            row.status = OutboxStatus.WAITING_CITIZEN
         elif not exc.retry or row.attempts >= MAX_ATTEMPTS:
             row.status = OutboxStatus.FAILED
         else:
@@ -230,3 +235,28 @@ def enqueue(
     )
     session.add(row)
     return row
+
+
+async def release_waiting(session: AsyncSession, citizen_id: int) -> list[int]:
+    """The citizen wrote again: messages parked outside the platform's window go out now."""
+    rows = (
+        (
+            await session.execute(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.citizen_id == citizen_id,
+                    OutboxMessage.status == OutboxStatus.WAITING_CITIZEN,
+                )
+                .order_by(OutboxMessage.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if rows:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(rows))
+            .values(status=OutboxStatus.PENDING, next_try_at=dt.datetime.now(dt.UTC))
+        )
+    return list(rows)

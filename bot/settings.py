@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     telegram_max_rate: float = Field(
         default=30.0, description="messages a second the bot sends at most (Telegram: about 30)"
     )
+    zalo_app_id: str | None = Field(default=None, description="Zalo app id (enables Zalo)")
+    zalo_app_secret: str | None = Field(default=None, description="Zalo app secret (OAuth)")
+    zalo_oa_secret_key: str | None = Field(
+        default=None, description="the OA secret key that signs webhook events"
+    )
+    zalo_access_token: str | None = Field(default=None, description="first access token")
+    zalo_refresh_token: str | None = Field(default=None, description="first refresh token")
+    zalo_api_base: str = Field(default="https://openapi.zalo.me", description="OpenAPI base")
+    zalo_oauth_base: str = Field(default="https://oauth.zaloapp.com", description="OAuth base")
     media_dir: Path = Field(
         default=PROJECT_DIR / "data" / "media", description="where voice notes and files are kept"
     )

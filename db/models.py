@@ -257,3 +257,17 @@ class DialogueItem(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ZaloToken(Base):
+    """The Zalo OA access and refresh tokens. The refresh token is single-use, so a new pair is
+    stored (compare-and-set on `version`) before it is used."""
+
+    __tablename__ = "zalo_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

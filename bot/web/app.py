@@ -69,7 +69,20 @@ def create_app(
         yield
         await channel.stop()
 
+    async def zalo_ctx(app: web.Application) -> AsyncIterator[None]:
+        from bot.channels.zalo import ZaloChannel, ZaloSender
+
+        channel = ZaloChannel(settings, app[keys.RUNTIME].core, app[keys.OUTBOX])
+        app[keys.OUTBOX].senders["zalo"] = ZaloSender(channel)
+        app[keys.ZALO] = channel
+        await channel.start()
+        yield
+        await channel.stop()
+
     app.cleanup_ctx.append(runtime_ctx)
+    if settings.zalo_app_id and settings.zalo_oa_secret_key:
+        app.cleanup_ctx.append(zalo_ctx)
+        app.router.add_post("/zalo/webhook", _zalo_webhook)
     if settings.telegram_token:
         app.cleanup_ctx.append(telegram_ctx)
         app.router.add_post("/telegram/webhook", _telegram_webhook)
@@ -105,3 +118,7 @@ async def _telegram_webhook(request: web.Request) -> web.StreamResponse:
     if channel is None or request.app[keys.SETTINGS].telegram_mode != "webhook":
         raise web.HTTPNotFound()
     return await channel.webhook(request)  # type: ignore[attr-defined]
+
+
+async def _zalo_webhook(request: web.Request) -> web.StreamResponse:
+    return await request.app[keys.ZALO].webhook(request)  # type: ignore[attr-defined]

@@ -17,3 +17,4 @@ OUTBOX = web.AppKey("outbox", Outbox)
 TEMPLATES = web.AppKey("templates", Environment)
 SECRET = web.AppKey("secret", str)
 TELEGRAM = web.AppKey("telegram", object)  # bot.channels.telegram.TelegramChannel when enabled
+ZALO = web.AppKey("zalo", object)  # bot.channels.zalo.ZaloChannel when enabled

@@ -1,0 +1,367 @@
+"""The Zalo Official Account channel: a signed webhook at /zalo/webhook, replies and officers'
+answers through the outbox, and access tokens kept in the database and refreshed ahead of time.
+
+Endpoints and fields live in `bot/channels/zalo_api.py`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hmac
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import render
+from bot.channels import zalo_api as api
+from bot.core import Core
+from bot.outbox import DeliveryError, Outbox, enqueue, release_waiting
+from bot.settings import Settings
+from bot.types import Address, Inbound, Kind, Reply
+from db.models import Citizen, Message, OutboxMessage, ZaloToken
+
+log = logging.getLogger(__name__)
+CHANNEL = "zalo"
+REFRESH_AHEAD = dt.timedelta(minutes=5)
+MAX_EVENT_BYTES = 64 * 1024
+
+
+class TokenError(Exception):
+    pass
+
+
+class TokenStore:
+    """The OA tokens in the database. A refresh is serialised within the process by a lock and
+    across workers by a compare-and-set on the row's version; the new pair is stored before it is
+    used, so a crash after refreshing cannot lose the single-use refresh token."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        http: aiohttp.ClientSession,
+    ):
+        self.settings = settings
+        self.sessions = sessions
+        self.http = http
+        self._lock = asyncio.Lock()
+
+    async def seed(self) -> None:
+        """Copies ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN into the database on first start."""
+        async with self.sessions() as session:
+            if await session.get(ZaloToken, 1) is None and self.settings.zalo_refresh_token:
+                session.add(
+                    ZaloToken(
+                        id=1,
+                        access_token=self.settings.zalo_access_token or "",
+                        refresh_token=self.settings.zalo_refresh_token,
+                        version=0,
+                        # Age unknown: refresh before first use unless an access token is given.
+                        expires_at=dt.datetime.now(dt.UTC)
+                        + (
+                            dt.timedelta(hours=1)
+                            if self.settings.zalo_access_token
+                            else dt.timedelta(0)
+                        ),
+                        updated_at=dt.datetime.now(dt.UTC),
+                    )
+                )
+                await session.commit()
+
+    async def current(self) -> ZaloToken:
+        async with self.sessions() as session:
+            token = await session.get(ZaloToken, 1)
+        if token is None:
+            raise TokenError("no Zalo token: set ZALO_ACCESS_TOKEN and ZALO_REFRESH_TOKEN")
+        return token
+
+    async def access_token(self) -> str:
+        token = await self.current()
+        if token.expires_at - REFRESH_AHEAD <= dt.datetime.now(dt.UTC):
+            token = await self.refresh(token.version)
+        return token.access_token
+
+    async def refresh(self, seen_version: int) -> ZaloToken:
+        """Refreshes unless another task or worker already did since `seen_version`."""
+        async with self._lock:
+            token = await self.current()
+            if token.version != seen_version:
+                return token  # someone refreshed meanwhile: use theirs
+            try:
+                data = await self._call_oauth(token.refresh_token)
+            except TokenError:
+                latest = await self.current()
+                if latest.version != seen_version:  # another worker won the race
+                    return latest
+                raise
+            now = dt.datetime.now(dt.UTC)
+            async with self.sessions() as session:
+                result = await session.execute(
+                    update(ZaloToken)
+                    .where(ZaloToken.id == 1, ZaloToken.version == seen_version)
+                    .values(
+                        access_token=data["access_token"],
+                        refresh_token=data["refresh_token"],
+                        expires_at=now + dt.timedelta(seconds=int(data.get("expires_in", 3600))),
+                        version=seen_version + 1,
+                        updated_at=now,
+                    )
+                )
+                await session.commit()
+            if result.rowcount != 1:
+                log.warning("zalo token changed during refresh; using the stored one")
+            return await self.current()
+
+    async def _call_oauth(self, refresh_token: str) -> dict[str, Any]:
+        url = self.settings.zalo_oauth_base.rstrip("/") + api.OAUTH_ACCESS_TOKEN
+        form = api.refresh_form(self.settings.zalo_app_id or "", refresh_token)
+        headers = {api.SECRET_KEY_HEADER: self.settings.zalo_app_secret or ""}
+        try:
+            async with self.http.post(url, data=form, headers=headers) as response:
+                data = await response.json(content_type=None)
+        except (aiohttp.ClientError, json.JSONDecodeError, TimeoutError) as exc:
+            raise TokenError(f"oauth: {exc}") from exc
+        if (
+            not isinstance(data, dict)
+            or not data.get("access_token")
+            or not data.get("refresh_token")
+        ):
+            raise TokenError(f"oauth refused: {data}")
+        return data
+
+
+class ZaloChannel:
+    def __init__(self, settings: Settings, core: Core, outbox: Outbox):
+        self.settings = settings
+        self.core = core
+        self.outbox = outbox
+        self.http: aiohttp.ClientSession | None = None
+        self.tokens: TokenStore | None = None
+
+    async def start(self) -> None:
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        self.tokens = TokenStore(self.settings, self.core.session_factory, self.http)
+        await self.tokens.seed()
+
+    async def stop(self) -> None:
+        if self.http:
+            await self.http.close()
+
+    # ---- inbound --------------------------------------------------------------------------
+    async def webhook(self, request: web.Request) -> web.Response:
+        if request.content_length is not None and request.content_length > MAX_EVENT_BYTES:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=MAX_EVENT_BYTES, actual_size=request.content_length
+            )
+        raw = await request.read()
+        if len(raw) > MAX_EVENT_BYTES:
+            raise web.HTTPRequestEntityTooLarge(max_size=MAX_EVENT_BYTES, actual_size=len(raw))
+        sent = request.headers.get(api.SIGNATURE_HEADER, "").removeprefix("mac=").strip()
+        if not sent:
+            raise web.HTTPUnauthorized(text="missing signature")
+        try:
+            event = json.loads(raw)
+            if not isinstance(event, dict):
+                raise ValueError("not an object")
+            app_id, timestamp = str(event["app_id"]), str(event["timestamp"])
+        except (ValueError, KeyError, UnicodeDecodeError) as exc:
+            raise web.HTTPBadRequest(text="malformed event") from exc
+        expected = api.event_signature(
+            app_id, raw, timestamp, self.settings.zalo_oa_secret_key or ""
+        )
+        if not hmac.compare_digest(sent.lower(), expected) or app_id != self.settings.zalo_app_id:
+            raise web.HTTPUnauthorized(text="bad signature")
+        name = event.get("event_name")
+        if name not in api.KNOWN_EVENTS:
+            raise web.HTTPBadRequest(text="unknown event")
+        if name in api.ECHOES:
+            return web.json_response({"ok": True})
+        if name in (api.RECEIVED, api.SEEN):
+            await self._record_receipt(event)
+            return web.json_response({"ok": True})
+        inbound = await self.to_inbound(event)
+        if inbound is None:
+            raise web.HTTPBadRequest(text="event without a sender")
+        await self._release_waiting(inbound.address)
+        replies = await self.core.handle(inbound)  # committed before Zalo gets its 200
+        if replies:
+            await self.enqueue_replies(inbound.address, replies)
+        return web.json_response({"ok": True})
+
+    async def to_inbound(self, event: dict[str, Any]) -> Inbound | None:
+        name = event["event_name"]
+        if name in (api.FOLLOW, api.UNFOLLOW):
+            user = str((event.get("follower") or {}).get("id") or "")
+            if not user:
+                return None
+            kind = Kind.FOLLOW if name == api.FOLLOW else Kind.UNFOLLOW
+            return Inbound(
+                Address(CHANNEL, user), kind, event_id=f"{name}:{user}:{event['timestamp']}"
+            )
+        user = str((event.get("sender") or {}).get("id") or "")
+        message = event.get("message") or {}
+        if not user:
+            return None
+        address = Address(CHANNEL, user)
+        event_id = str(message.get("msg_id") or f"{name}:{user}:{event['timestamp']}")
+        text = str(message.get("text") or "")
+        item = api.attachment(event)
+        payload = item.get("payload") or {}
+        if name == api.TEXT:
+            return Inbound(address, Kind.TEXT, text=text, event_id=event_id)
+        if name in (api.IMAGE, api.GIF):
+            return Inbound(
+                address,
+                Kind.IMAGE,
+                text=text,
+                event_id=event_id,
+                media=await self.download(payload.get("url"), event_id, "jpg"),
+            )
+        if name == api.AUDIO:
+            return Inbound(
+                address,
+                Kind.VOICE,
+                text=text,
+                event_id=event_id,
+                media=await self.download(payload.get("url"), event_id, "m4a"),
+            )
+        if name in (api.FILE, api.VIDEO, api.LINK):
+            media = (
+                await self.download(payload.get("url"), event_id, "bin")
+                if name != api.LINK
+                else {"url": payload.get("url")}
+            )
+            return Inbound(address, Kind.FILE, text=text, event_id=event_id, media=media)
+        if name == api.STICKER:
+            return Inbound(address, Kind.STICKER, event_id=event_id)
+        if name == api.LOCATION:
+            coordinates = payload.get("coordinates") or {}
+            return Inbound(address, Kind.LOCATION, event_id=event_id, media=coordinates)
+        return None
+
+    async def download(self, url: str | None, event_id: str, ext: str) -> dict[str, Any]:
+        """Keeps what the citizen sent (a voice message, a photo) for officers."""
+        media: dict[str, Any] = {"url": url}
+        if not url or self.http is None:
+            return media
+        folder = Path(self.settings.media_dir) / CHANNEL
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{''.join(c for c in event_id if c.isalnum())[:64]}.{ext}"
+        try:
+            async with self.http.get(url) as response:
+                if response.status != 200:
+                    media["error"] = f"HTTP {response.status}"
+                    return media
+                data = await response.content.read(self.settings.max_media_bytes + 1)
+            if len(data) > self.settings.max_media_bytes:
+                media["skipped"] = "too large"
+                return media
+            path.write_bytes(data)
+            media["path"] = str(path)
+        except aiohttp.ClientError as exc:
+            media["error"] = str(exc)
+        return media
+
+    async def _record_receipt(self, event: dict[str, Any]) -> None:
+        """Delivered / seen receipts are recorded, not answered."""
+        user = str((event.get("recipient") or {}).get("id") or "")
+        async with self.core.session_factory() as session:
+            citizen = await session.scalar(
+                select(Citizen).where(Citizen.channel == CHANNEL, Citizen.external_id == user)
+            )
+            if citizen is not None:
+                session.add(
+                    Message(
+                        citizen_id=citizen.id,
+                        direction="in",
+                        kind=event["event_name"][:16],
+                        text=None,
+                        payload={"message": event.get("message")},
+                        created_at=dt.datetime.now(dt.UTC),
+                    )
+                )
+                await session.commit()
+
+    async def _release_waiting(self, address: Address) -> None:
+        async with self.core.session_factory() as session:
+            citizen = await session.scalar(
+                select(Citizen).where(
+                    Citizen.channel == CHANNEL, Citizen.external_id == address.user_id
+                )
+            )
+            if citizen is None:
+                return
+            ids = await release_waiting(session, citizen.id)
+            await session.commit()
+        if ids:
+            self.outbox.deliver_now(ids)
+
+    async def enqueue_replies(self, address: Address, replies: list[Reply]) -> None:
+        async with self.core.session_factory() as session:
+            citizen = await session.scalar(
+                select(Citizen).where(
+                    Citizen.channel == CHANNEL, Citizen.external_id == address.user_id
+                )
+            )
+            if citizen is None:
+                return
+            # Buttons are shown as numbered choices (typing the number presses them): the
+            # shape of Zalo's button templates is not confirmed well enough to rely on.
+            rows = [enqueue(session, citizen, render.as_text(reply)) for reply in replies]
+            await session.commit()
+        self.outbox.deliver_now([row.id for row in rows])
+
+    # ---- outbound -------------------------------------------------------------------------
+    async def send_json(self, body: dict[str, Any]) -> dict[str, Any]:
+        assert self.tokens is not None and self.http is not None
+        for attempt in (1, 2):
+            token = await self.tokens.current()
+            access = await self.tokens.access_token()
+            url = self.settings.zalo_api_base.rstrip("/") + api.SEND_CONSULTATION
+            try:
+                async with self.http.post(
+                    url, json=body, headers={api.ACCESS_TOKEN_HEADER: access}
+                ) as r:
+                    data = await r.json(content_type=None)
+            except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+                raise DeliveryError(f"network: {exc}") from exc
+            code = int(data.get("error", 0)) if isinstance(data, dict) else -1
+            if code in api.INVALID_TOKEN and attempt == 1:
+                try:
+                    await self.tokens.refresh(token.version)  # one refresh, one retry
+                except TokenError as exc:
+                    raise DeliveryError(f"token: {exc}") from exc
+                continue
+            return data
+        return data
+
+
+class ZaloSender:
+    """Sends outbox rows through the Zalo OA consultation API."""
+
+    def __init__(self, channel: ZaloChannel):
+        self.channel = channel
+
+    async def send(self, session: AsyncSession, citizen: Citizen, row: OutboxMessage) -> str | None:
+        from bot.channels.telegram import split_text
+
+        message_id = None
+        for chunk in split_text(row.text, api.TEXT_LIMIT):
+            data = await self.channel.send_json(api.text_message(citizen.external_id, chunk))
+            code = int(data.get("error", -1)) if isinstance(data, dict) else -1
+            if code == 0:
+                message_id = str((data.get("data") or {}).get("message_id") or "")
+                continue
+            description = f"Zalo {code}: {data.get('message') if isinstance(data, dict) else data}"
+            if code in api.RETRYABLE:
+                raise DeliveryError(description)
+            if code in api.OUTSIDE_WINDOW:
+                raise DeliveryError(description, retry=False, waiting_citizen=True)
+            raise DeliveryError(description, retry=False)
+        return message_id

@@ -1,0 +1,106 @@
+"""Every Zalo OA Open API endpoint, header, field and error code Cầu Nối uses, in one place,
+so a change on Zalo's side is a change here. Sources: shared/reference/zalo-oa-api.md (the
+official PHP and Java SDKs first, then working code and write-ups)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+# Endpoints, appended to ZALO_API_BASE (https://openapi.zalo.me) / ZALO_OAUTH_BASE
+# (https://oauth.zaloapp.com).
+SEND_CONSULTATION = "/v3.0/oa/message/cs"  # "tin Tư vấn": replies to citizens
+OAUTH_ACCESS_TOKEN = "/v4/oa/access_token"
+
+# Headers
+ACCESS_TOKEN_HEADER = "access_token"  # the OA access token (not "Authorization")
+SECRET_KEY_HEADER = "secret_key"  # the app secret, on the OAuth endpoint
+SIGNATURE_HEADER = "X-ZEvent-Signature"  # on webhook events, "mac=<hex>"
+
+TEXT_LIMIT = 2000  # characters a message (one source; kept conservative)
+
+# Error codes (HTTP 200 with "error" != 0)
+RATE_LIMITED = -32
+ATTACHMENT_EXPIRED = -100
+INVALID_TOKEN = {-216, -220}
+RETRYABLE = {RATE_LIMITED, ATTACHMENT_EXPIRED}
+# Refused because of the messaging window or the follower state: never retried blindly; the
+# message waits for the citizen's next message.
+OUTSIDE_WINDOW = {-213, -217, -227, -230, -232, -234, -244, -305, -311}
+
+# Webhook events
+TEXT, IMAGE, GIF, AUDIO, VIDEO, FILE, LINK, STICKER, LOCATION = (
+    "user_send_text",
+    "user_send_image",
+    "user_send_gif",
+    "user_send_audio",
+    "user_send_video",
+    "user_send_file",
+    "user_send_link",
+    "user_send_sticker",
+    "user_send_location",
+)
+FOLLOW, UNFOLLOW = "follow", "unfollow"
+RECEIVED, SEEN = "user_received_message", "user_seen_message"
+# The OA's own messages echoed back: acknowledged and ignored.
+ECHOES = {
+    "oa_send_text",
+    "oa_send_image",
+    "oa_send_file",
+    "oa_send_gif",
+    "oa_send_list",
+    "oa_send_sticker",
+}
+KNOWN_EVENTS = {
+    TEXT,
+    IMAGE,
+    GIF,
+    AUDIO,
+    VIDEO,
+    FILE,
+    LINK,
+    STICKER,
+    LOCATION,
+    FOLLOW,
+    UNFOLLOW,
+    RECEIVED,
+    SEEN,
+} | ECHOES
+
+
+def event_signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret_key: str) -> str:
+    """sha256_hex(app_id + raw body + timestamp + OA secret key): plain SHA-256, not HMAC."""
+    digest = hashlib.sha256()
+    digest.update(app_id.encode())
+    digest.update(raw_body)
+    digest.update(timestamp.encode())
+    digest.update(oa_secret_key.encode())
+    return digest.hexdigest()
+
+
+def text_message(user_id: str, text: str) -> dict[str, Any]:
+    return {"recipient": {"user_id": user_id}, "message": {"text": text}}
+
+
+def image_message(user_id: str, url: str, caption: str | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "attachment": {
+            "type": "template",
+            "payload": {
+                "template_type": "media",
+                "elements": [{"media_type": "image", "url": url}],
+            },
+        }
+    }
+    if caption:
+        message["text"] = caption
+    return {"recipient": {"user_id": user_id}, "message": message}
+
+
+def refresh_form(app_id: str, refresh_token: str) -> dict[str, str]:
+    return {"refresh_token": refresh_token, "app_id": app_id, "grant_type": "refresh_token"}
+
+
+def attachment(event: dict[str, Any]) -> dict[str, Any]:
+    attachments = (event.get("message") or {}).get("attachments") or []
+    return attachments[0] if attachments else {}
