@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", dest="output", default=None, help="file to write (default: stdout)")
     export.set_defaults(func=cmd_export)
 
+    audio = sub.add_parser("audio", help="loudspeaker audio commands")
+    audio_sub = audio.add_subparsers(dest="audio_command", metavar="ACTION", required=True)
+    normalize = audio_sub.add_parser("normalize", help="print TEXT as it will be read aloud")
+    normalize.add_argument("text", nargs="+", help="the text (or '-' to read lines from stdin)")
+    normalize.set_defaults(func=cmd_audio_normalize)
+
     questions = sub.add_parser("questions", help="the question log")
     q_sub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
     q_list = q_sub.add_parser("list", help="list logged citizen questions, newest first")
@@ -341,6 +347,17 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Written {args.output} ({len(data)} bytes).")
     else:
         sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_audio_normalize(args: argparse.Namespace, settings: Settings) -> int:
+    from audio.speech import normalize_for_speech
+
+    if args.text == ["-"]:
+        for line in sys.stdin:
+            print(normalize_for_speech(line.rstrip("\n")))
+    else:
+        print(normalize_for_speech(" ".join(args.text)))
     return 0
 
 
