@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     normalize = audio_sub.add_parser("normalize", help="print TEXT as it will be read aloud")
     normalize.add_argument("text", nargs="+", help="the text (or '-' to read lines from stdin)")
     normalize.set_defaults(func=cmd_audio_normalize)
+    say = audio_sub.add_parser("say", help="make a broadcast-ready MP3 of TEXT")
+    say.add_argument("text", nargs="+")
+    say.add_argument("-o", dest="output", default=None, help="copy the MP3 here")
+    say.add_argument("--engine", choices=("auto", "gtts", "espeak"), default=None)
+    say.add_argument("--intro", default=None, help='e.g. "Đài truyền thanh xã … xin thông báo"')
+    say.add_argument("--title", default="Thông báo")
+    say.set_defaults(func=cmd_audio_say)
 
     questions = sub.add_parser("questions", help="the question log")
     q_sub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
@@ -358,6 +365,37 @@ def cmd_audio_normalize(args: argparse.Namespace, settings: Settings) -> int:
             print(normalize_for_speech(line.rstrip("\n")))
     else:
         print(normalize_for_speech(" ".join(args.text)))
+    return 0
+
+
+def cmd_audio_say(args: argparse.Namespace, settings: Settings) -> int:
+    import shutil
+
+    from audio.clips import ClipStyle, make_clip
+    from audio.engines import make_engine
+
+    engine = make_engine(
+        args.engine or settings.tts_engine, settings.tts_gtts_url, settings.tts_timeout
+    )
+    clip = asyncio.run(
+        make_clip(
+            " ".join(args.text),
+            engine,
+            settings.audio_dir,
+            ClipStyle(intro=args.intro),
+            title=args.title,
+        )
+    )
+    path = clip.path
+    if args.output:
+        shutil.copyfile(clip.path, args.output)
+        shutil.copyfile(clip.transcript, str(args.output).rsplit(".", 1)[0] + ".txt")
+        path = args.output
+    state = "from the cache" if clip.cached else f"made with {clip.engine}"
+    print(
+        f"{path}: {clip.duration_s:.1f} s, {clip.loudness_lufs:.1f} LUFS, "
+        f"true peak {clip.true_peak_dbtp:.1f} dBTP ({state})"
+    )
     return 0
 
 

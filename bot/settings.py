@@ -66,6 +66,19 @@ class Settings(BaseSettings):
     zalo_refresh_token: str | None = Field(default=None, description="first refresh token")
     zalo_api_base: str = Field(default="https://openapi.zalo.me", description="OpenAPI base")
     zalo_oauth_base: str = Field(default="https://oauth.zaloapp.com", description="OAuth base")
+    tts_engine: str = Field(
+        default="auto",
+        pattern=r"^(auto|gtts|espeak)$",
+        description="auto: gTTS, falling back to espeak-ng offline",
+    )
+    tts_gtts_url: str | None = Field(
+        default=None, description="replaces Google's TTS endpoint (proxy, tests)"
+    )
+    tts_timeout: float = Field(default=8.0, description="seconds gTTS may take before fallback")
+    audio_dir: Path = Field(
+        default=PROJECT_DIR / "data" / "audio",
+        description="where clips (MP3, transcript) are cached",
+    )
     media_dir: Path = Field(
         default=PROJECT_DIR / "data" / "media", description="where voice notes and files are kept"
     )
