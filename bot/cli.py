@@ -97,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--intro", default=None, help='e.g. "Đài truyền thanh xã … xin thông báo"')
     say.add_argument("--title", default="Thông báo")
     say.set_defaults(func=cmd_audio_say)
+    build = audio_sub.add_parser("build", help="make the clips of FAQ answers (cached)")
+    build.add_argument("--all", action="store_true", help="every entry")
+    build.add_argument("--locality", default=None, help="the entries of one locality")
+    build.add_argument("--engine", choices=("auto", "gtts", "espeak"), default=None)
+    build.add_argument("--limit", type=int, default=None, help="at most N entries")
+    build.set_defaults(func=cmd_audio_build)
 
     questions = sub.add_parser("questions", help="the question log")
     q_sub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
@@ -395,6 +401,45 @@ def cmd_audio_say(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"{path}: {clip.duration_s:.1f} s, {clip.loudness_lufs:.1f} LUFS, "
         f"true peak {clip.true_peak_dbtp:.1f} dBTP ({state})"
+    )
+    return 0
+
+
+def cmd_audio_build(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from audio.engines import make_engine
+    from audio.library import AudioLibrary
+
+    content = _load_knowledge_or_exit(settings).content
+    if not args.all and not args.locality:
+        print("audio build: give --all or --locality CODE", file=sys.stderr)
+        return 2
+    entries = [e for e in content.entries.values() if args.all or args.locality in e.localities]
+    entries = entries[: args.limit] if args.limit else entries
+    engine = make_engine(
+        args.engine or settings.tts_engine, settings.tts_gtts_url, settings.tts_timeout
+    )
+    library = AudioLibrary(settings, content, engine)
+
+    async def run() -> tuple[int, float]:
+        made, seconds = 0, 0.0
+        for number, entry in enumerate(entries, 1):
+            clip = await library.clip_for_entry(entry)
+            made += not clip.cached
+            seconds += clip.duration_s
+            bar = "#" * (30 * number // len(entries))
+            sys.stderr.write(f"\r[{bar:<30}] {number}/{len(entries)} {entry.id[:40]:<40}")
+            sys.stderr.flush()
+        sys.stderr.write("\n")
+        return made, seconds
+
+    started = time.monotonic()
+    made, seconds = asyncio.run(run())
+    print(
+        f"{len(entries)} clips ({made} new, {len(entries) - made} from the cache), "
+        f"{seconds / 60:.1f} minutes of audio in {time.monotonic() - started:.1f} s: "
+        f"{settings.audio_dir}"
     )
     return 0
 

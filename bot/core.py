@@ -39,12 +39,14 @@ class Core:
         session_factory: async_sessionmaker[AsyncSession],
         clock: Callable[[], dt.datetime] | None = None,
         max_message_chars: int = 2000,
+        audio: Any = None,
     ):
         self.content = content
         self.index = index
         self.session_factory = session_factory
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.max_message_chars = max_message_chars
+        self.audio = audio  # audio.library.AudioLibrary, when clips can be made
         # One person's messages are handled one at a time within a process; the conversation
         # version guards against other workers.
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
@@ -84,6 +86,7 @@ class Core:
                 now=now,
                 max_message_chars=self.max_message_chars,
                 inbound_state=conversation.state,
+                audio=self.audio,
             )
             try:
                 replies = await handlers.route(ctx)

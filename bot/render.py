@@ -11,7 +11,8 @@ def as_text(reply: Reply) -> str:
         lines.append("")
         lines.extend(f"  {i}. {b.label}" for i, b in enumerate(reply.buttons, 1))
     if reply.audio:
-        lines.append(f"  [âm thanh: {reply.audio.title}]")
+        where = f" {reply.audio.url}" if reply.audio.url else ""
+        lines.append(f"  [âm thanh: {reply.audio.title}]{where}")
     return "\n".join(lines)
 
 

@@ -46,10 +46,13 @@ async def start_runtime(settings: Settings, knowledge: Knowledge | None = None) 
     knowledge = knowledge or load_knowledge(settings)
     engine = make_engine(settings.database_url)
     await upgrade(engine)
+    from audio.library import AudioLibrary
+
     core = Core(
         knowledge.content,
         knowledge.index,
         make_session_factory(engine),
         max_message_chars=settings.max_message_chars,
+        audio=AudioLibrary(settings, knowledge.content),
     )
     return Runtime(knowledge, engine, core)

@@ -112,5 +112,8 @@ class Messages(BaseModel):
     supports_result: Text = Field(min_length=1)
     supports_none: Text = Field(min_length=1)
     btn_contacts: Text = Field(min_length=1)
+    btn_listen: Text = Field(min_length=1)
+    bulletin_reply: Text = Field(min_length=1)
+    listen_reply: Text = Field(min_length=1)
     contacts_header: Text = Field(min_length=1)
     contacts_no_locality: Text = Field(min_length=1)

@@ -271,3 +271,32 @@ class ZaloToken(Base):
     expires_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Bulletin(Base):
+    """An audio bulletin (bản tin) for a locality: its text, the clip made from it, and when."""
+
+    __tablename__ = "bulletins"
+    __table_args__ = (Index("ix_bulletins_locality_created", "locality_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    locality_id: Mapped[str | None] = mapped_column(String(64))  # None: every locality
+    text: Mapped[str] = mapped_column(Text)
+    clip_key: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AudioUpload(Base):
+    """A clip already uploaded to a platform (Telegram's file_id), so it is uploaded once."""
+
+    __tablename__ = "audio_uploads"
+    __table_args__ = (UniqueConstraint("clip_key", "channel", name="uq_audio_upload"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clip_key: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from handlers import (
     faq,
     household_check,
     legal_aid,
+    listen,
     locality,
     menu,
     questions,
@@ -116,6 +117,8 @@ async def _button(ctx: Context, payload: str) -> list[Reply]:
         if rest in ("save", "nosave"):
             return await household_check.consent(ctx, rest == "save")
         return household_check.press(ctx, rest)
+    if kind == "listen" and rest:
+        return await listen.entry(ctx, rest)
     if kind == "legal" and rest:
         return legal_aid.press(ctx, rest)
     if kind == "sup" and rest:
@@ -146,7 +149,7 @@ async def _menu_item(ctx: Context, item: str) -> list[Reply]:
     if item == "answers":
         return await questions.my_answers(ctx)
     if item == "audio":
-        return [menu.menu(ctx, ctx.msgs.audio_unavailable)]
+        return await listen.bulletin(ctx)
     if item == "loc":
         return locality.prompt(ctx)
     return [menu.menu(ctx, ctx.msgs.unknown_button)]

@@ -30,6 +30,7 @@ class Context:
     now: dt.datetime
     max_message_chars: int = 2000
     inbound_state: str = IDLE  # the state when the message arrived
+    audio: Any = None  # audio.library.AudioLibrary
     questions_logged: list[int] = field(default_factory=list)
 
     @property

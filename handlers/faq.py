@@ -21,6 +21,8 @@ def answer_entry(ctx: Context, entry: Entry) -> Reply:
         for r in entry.related[:2]
         if r in ctx.content.entries
     ]
+    if ctx.audio is not None:
+        buttons.append(Button(ctx.msgs.btn_listen, f"listen:{entry.id}"))
     buttons.append(ctx.menu_button())
     return Reply(
         ctx.content.render_answer(entry, ctx.today),

@@ -15,6 +15,16 @@ from bot.settings import PROJECT_DIR, Settings
 from tests.driver import ChatDriver
 
 
+def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
+    """No test reaches the internet: clips are made offline (espeak-ng) into a temporary folder
+    unless a test points gTTS at its own fake endpoint."""
+    import tempfile
+
+    os.environ.setdefault("TTS_ENGINE", "espeak")
+    os.environ.setdefault("AUDIO_DIR", tempfile.mkdtemp(prefix="caunoi-audio-"))
+    os.environ.setdefault("MEDIA_DIR", tempfile.mkdtemp(prefix="caunoi-media-"))
+
+
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
     return load_knowledge(Settings())

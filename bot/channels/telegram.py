@@ -254,7 +254,9 @@ class TelegramChannel:
                 return
             rows = []
             for reply in replies:
-                payload = {"buttons": [[b.label, b.payload] for b in reply.buttons]}
+                payload: dict[str, Any] = {"buttons": [[b.label, b.payload] for b in reply.buttons]}
+                if reply.audio:
+                    payload["audio"] = {"key": reply.audio.clip_id, "title": reply.audio.title}
                 rows.append(enqueue(session, citizen, reply.text, payload=payload))
             await session.commit()
         self.outbox.deliver_now([row.id for row in rows])
@@ -280,6 +282,9 @@ class TelegramSender:
                     reply_markup=keyboard(buttons) if last else None,
                 )
                 message_id = str(sent.message_id)
+            audio = (row.payload or {}).get("audio")
+            if audio:
+                message_id = await self._send_audio(session, int(citizen.external_id), audio)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
@@ -293,3 +298,39 @@ class TelegramSender:
         except TelegramError as exc:
             raise DeliveryError(str(exc), retry=False) from exc
         return message_id
+
+    async def _send_audio(self, session: AsyncSession, chat_id: int, audio: dict[str, str]) -> str:
+        """Sends a clip; the file_id Telegram returns is kept, so each clip is uploaded once."""
+        from sqlalchemy import select
+
+        from db.models import AudioUpload
+
+        bot = self.channel.application.bot
+        cached = await session.scalar(
+            select(AudioUpload).where(
+                AudioUpload.clip_key == audio["key"], AudioUpload.channel == CHANNEL
+            )
+        )
+        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_VOICE)
+        if cached is not None:
+            sent = await bot.send_audio(chat_id, cached.file_id, title=audio["title"])
+            return str(sent.message_id)
+        library = self.channel.core.audio
+        path = library.path(audio["key"]) if library else None
+        if path is None:
+            raise TelegramError("clip file missing")
+        with path.open("rb") as handle:
+            sent = await bot.send_audio(
+                chat_id, handle, title=audio["title"], filename=f"{audio['title'][:40]}.mp3"
+            )
+        if sent.audio:
+            session.add(
+                AudioUpload(
+                    clip_key=audio["key"],
+                    channel=CHANNEL,
+                    file_id=sent.audio.file_id,
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            await session.flush()
+        return str(sent.message_id)

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.outbox import ConversationLogSender, Outbox
 from bot.runtime import Knowledge, start_runtime
 from bot.settings import Settings, secret_key
-from bot.web import chat, dashboard, dialogue, keys, pages, reports
+from bot.web import audio, chat, dashboard, dialogue, keys, pages, reports
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -92,6 +92,7 @@ def create_app(
     dashboard.setup(app)
     dialogue.setup(app)
     reports.setup(app)
+    audio.setup(app)
     app.router.add_static("/static", HERE / "static")
     return app
 
