@@ -130,10 +130,11 @@ def main() -> None:
 
     import asyncio
 
-    from bench import telegram_bench, zalo_bench
+    from bench import audio_bench, telegram_bench, zalo_bench
 
     telegram = asyncio.run(telegram_bench.main())
     zalo = asyncio.run(zalo_bench.main())
+    audio = asyncio.run(audio_bench.main())
     startup = startup_times()
     report = evaluate(index, devset)
     heldout = evaluate(index, load_heldout())
@@ -182,6 +183,10 @@ def main() -> None:
         "message in SQLAlchemy's ORM and aiosqlite). The Telegram targets (≥ 300 updates/s, ≥ 0.5",
         "of the bare bot) are not met yet; PostgreSQL with several workers (issue #8) and fewer,",
         "batched statements per message are the way there.",
+        "",
+        "## Loudspeaker clips, offline engine (`bench/audio_bench.py`)",
+        "",
+        *audio_bench.table(audio),
         "",
         "## Search quality on the held-out set (`bench/heldout.yaml`)",
         "",

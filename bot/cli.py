@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--engine", choices=("auto", "gtts", "espeak"), default=None)
     say.add_argument("--intro", default=None, help='e.g. "Đài truyền thanh xã … xin thông báo"')
     say.add_argument("--title", default="Thông báo")
+    say.add_argument("--repeat", type=int, default=None, help="readings of the message (2)")
+    say.add_argument("--pause", type=float, default=None, help="seconds between readings (1.5)")
     say.set_defaults(func=cmd_audio_say)
     build = audio_sub.add_parser("build", help="make the clips of FAQ answers (cached)")
     build.add_argument("--all", action="store_true", help="every entry")
@@ -388,7 +390,11 @@ def cmd_audio_say(args: argparse.Namespace, settings: Settings) -> int:
             " ".join(args.text),
             engine,
             settings.audio_dir,
-            ClipStyle(intro=args.intro),
+            ClipStyle(
+                intro=args.intro,
+                repeat=args.repeat or settings.audio_repeat,
+                pause_s=args.pause if args.pause is not None else settings.audio_pause_s,
+            ),
             title=args.title,
         )
     )

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         default=None, description="replaces Google's TTS endpoint (proxy, tests)"
     )
     tts_timeout: float = Field(default=8.0, description="seconds gTTS may take before fallback")
+    audio_repeat: int = Field(
+        default=2, ge=1, le=5, description="how many times a clip reads its message"
+    )
+    audio_pause_s: float = Field(
+        default=1.5, ge=0, le=10, description="seconds of pause between the readings"
+    )
     audio_dir: Path = Field(
         default=PROJECT_DIR / "data" / "audio",
         description="where clips (MP3, transcript) are cached",

@@ -243,3 +243,32 @@ async def test_duplicate_event_and_receipts(client, fake):
     assert [m.kind for m in await rows(client, Message) if m.kind.startswith("user_")] == [
         "user_seen_messag"
     ]
+
+
+async def test_an_image_goes_as_zalo_media_template(client, fake):
+    from bot.outbox import enqueue
+
+    await send_event(client, fake, fake.event("user_send_text", USER, text="xin chào"))
+    await texts(fake, 2)
+    async with client.server.app[keys.SESSIONS]() as db:
+        citizen = (await db.execute(select(Citizen))).scalar_one()
+        row = enqueue(
+            db,
+            citizen,
+            "Mã QR mở Cầu Nối:",
+            payload={"image_url": "https://caunoi.example.vn/dashboard/links/kien-hai.svg"},
+        )
+        await db.commit()
+        row_id = row.id
+    client.server.app[keys.OUTBOX].deliver_now([row_id])
+    for _ in range(100):
+        if any("attachment" in s["message"] for s in fake.sent):
+            break
+        await asyncio.sleep(0.05)
+    media = next(s for s in fake.sent if "attachment" in s["message"])
+    payload = media["message"]["attachment"]["payload"]
+    assert payload["template_type"] == "media"
+    assert payload["elements"][0] == {
+        "media_type": "image",
+        "url": "https://caunoi.example.vn/dashboard/links/kien-hai.svg",
+    }

@@ -352,8 +352,15 @@ class ZaloSender:
         from bot.channels.telegram import split_text
 
         message_id = None
-        for chunk in split_text(row.text, api.TEXT_LIMIT):
-            data = await self.channel.send_json(api.text_message(citizen.external_id, chunk))
+        bodies = [
+            api.text_message(citizen.external_id, chunk)
+            for chunk in split_text(row.text, api.TEXT_LIMIT)
+        ]
+        image = (row.payload or {}).get("image_url")
+        if image:  # a picture (a poster, a QR code) as Zalo's media template
+            bodies.append(api.image_message(citizen.external_id, image))
+        for body in bodies:
+            data = await self.channel.send_json(body)
             code = int(data.get("error", -1)) if isinstance(data, dict) else -1
             if code == 0:
                 message_id = str((data.get("data") or {}).get("message_id") or "")
