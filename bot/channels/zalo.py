@@ -94,7 +94,7 @@ class TokenStore:
             if token.version != seen_version:
                 return token  # someone refreshed meanwhile: use theirs
             try:
-                data = await self._call_oauth(token.refresh_token)
+                access, refresh, expires_in = await self._call_oauth(token.refresh_token)
             except TokenError:
                 latest = await self.current()
                 if latest.version != seen_version:  # another worker won the race
@@ -106,9 +106,9 @@ class TokenStore:
                     update(ZaloToken)
                     .where(ZaloToken.id == 1, ZaloToken.version == seen_version)
                     .values(
-                        access_token=data["access_token"],
-                        refresh_token=data["refresh_token"],
-                        expires_at=now + dt.timedelta(seconds=int(data.get("expires_in", 3600))),
+                        access_token=access,
+                        refresh_token=refresh,
+                        expires_at=now + dt.timedelta(seconds=expires_in),
                         version=seen_version + 1,
                         updated_at=now,
                     )
@@ -118,7 +118,7 @@ class TokenStore:
                 log.warning("zalo token changed during refresh; using the stored one")
             return await self.current()
 
-    async def _call_oauth(self, refresh_token: str) -> dict[str, Any]:
+    async def _call_oauth(self, refresh_token: str) -> tuple[str, str, int]:
         url = self.settings.zalo_oauth_base.rstrip("/") + api.OAUTH_ACCESS_TOKEN
         form = api.refresh_form(self.settings.zalo_app_id or "", refresh_token)
         headers = {api.SECRET_KEY_HEADER: self.settings.zalo_app_secret or ""}
@@ -127,13 +127,10 @@ class TokenStore:
                 data = await response.json(content_type=None)
         except (aiohttp.ClientError, json.JSONDecodeError, TimeoutError) as exc:
             raise TokenError(f"oauth: {exc}") from exc
-        if (
-            not isinstance(data, dict)
-            or not data.get("access_token")
-            or not data.get("refresh_token")
-        ):
+        pair = api.token_pair(data)
+        if pair is None:
             raise TokenError(f"oauth refused: {data}")
-        return data
+        return pair
 
 
 class ZaloChannel:
@@ -169,7 +166,7 @@ class ZaloChannel:
             event = json.loads(raw)
             if not isinstance(event, dict):
                 raise ValueError("not an object")
-            app_id, timestamp = str(event["app_id"]), str(event["timestamp"])
+            app_id, timestamp = api.app_id_and_timestamp(event)
         except (ValueError, KeyError, UnicodeDecodeError) as exc:
             raise web.HTTPBadRequest(text="malformed event") from exc
         expected = api.event_signature(
@@ -177,7 +174,7 @@ class ZaloChannel:
         )
         if not hmac.compare_digest(sent.lower(), expected) or app_id != self.settings.zalo_app_id:
             raise web.HTTPUnauthorized(text="bad signature")
-        name = event.get("event_name")
+        name = api.event_name(event)
         if name not in api.KNOWN_EVENTS:
             raise web.HTTPBadRequest(text="unknown event")
         if name in api.ECHOES:
@@ -195,24 +192,21 @@ class ZaloChannel:
         return web.json_response({"ok": True})
 
     async def to_inbound(self, event: dict[str, Any]) -> Inbound | None:
-        name = event["event_name"]
+        name = api.event_name(event)
+        stamp = api.app_id_and_timestamp(event)[1]
         if name in (api.FOLLOW, api.UNFOLLOW):
-            user = str((event.get("follower") or {}).get("id") or "")
+            user = api.follower_id(event)
             if not user:
                 return None
             kind = Kind.FOLLOW if name == api.FOLLOW else Kind.UNFOLLOW
-            return Inbound(
-                Address(CHANNEL, user), kind, event_id=f"{name}:{user}:{event['timestamp']}"
-            )
-        user = str((event.get("sender") or {}).get("id") or "")
-        message = event.get("message") or {}
+            return Inbound(Address(CHANNEL, user), kind, event_id=f"{name}:{user}:{stamp}")
+        user = api.sender_id(event)
         if not user:
             return None
         address = Address(CHANNEL, user)
-        event_id = str(message.get("msg_id") or f"{name}:{user}:{event['timestamp']}")
-        text = str(message.get("text") or "")
-        item = api.attachment(event)
-        payload = item.get("payload") or {}
+        event_id = api.message_id(event) or f"{name}:{user}:{stamp}"
+        text = api.message_text(event)
+        url = api.attachment_url(event)
         if name == api.TEXT:
             return Inbound(address, Kind.TEXT, text=text, event_id=event_id)
         if name in (api.IMAGE, api.GIF):
@@ -221,7 +215,7 @@ class ZaloChannel:
                 Kind.IMAGE,
                 text=text,
                 event_id=event_id,
-                media=await self.download(payload.get("url"), event_id, "jpg"),
+                media=await self.download(url, event_id, "jpg"),
             )
         if name == api.AUDIO:
             return Inbound(
@@ -229,20 +223,15 @@ class ZaloChannel:
                 Kind.VOICE,
                 text=text,
                 event_id=event_id,
-                media=await self.download(payload.get("url"), event_id, "m4a"),
+                media=await self.download(url, event_id, "m4a"),
             )
         if name in (api.FILE, api.VIDEO, api.LINK):
-            media = (
-                await self.download(payload.get("url"), event_id, "bin")
-                if name != api.LINK
-                else {"url": payload.get("url")}
-            )
+            media = await self.download(url, event_id, "bin") if name != api.LINK else {"url": url}
             return Inbound(address, Kind.FILE, text=text, event_id=event_id, media=media)
         if name == api.STICKER:
             return Inbound(address, Kind.STICKER, event_id=event_id)
         if name == api.LOCATION:
-            coordinates = payload.get("coordinates") or {}
-            return Inbound(address, Kind.LOCATION, event_id=event_id, media=coordinates)
+            return Inbound(address, Kind.LOCATION, event_id=event_id, media=api.coordinates(event))
         return None
 
     async def download(self, url: str | None, event_id: str, ext: str) -> dict[str, Any]:
@@ -270,7 +259,7 @@ class ZaloChannel:
 
     async def _record_receipt(self, event: dict[str, Any]) -> None:
         """Delivered / seen receipts are recorded, not answered."""
-        user = str((event.get("recipient") or {}).get("id") or "")
+        user = api.recipient_id(event)
         async with self.core.session_factory() as session:
             citizen = await session.scalar(
                 select(Citizen).where(Citizen.channel == CHANNEL, Citizen.external_id == user)
@@ -280,9 +269,9 @@ class ZaloChannel:
                     Message(
                         citizen_id=citizen.id,
                         direction="in",
-                        kind=event["event_name"][:16],
+                        kind=str(api.event_name(event))[:16],
                         text=None,
-                        payload={"message": event.get("message")},
+                        payload={"message": api.message_of(event)},
                         created_at=dt.datetime.now(dt.UTC),
                     )
                 )
@@ -331,7 +320,7 @@ class ZaloChannel:
                     data = await r.json(content_type=None)
             except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
                 raise DeliveryError(f"network: {exc}") from exc
-            code = int(data.get("error", 0)) if isinstance(data, dict) else -1
+            code = api.error_code(data)
             if code in api.INVALID_TOKEN and attempt == 1:
                 try:
                     await self.tokens.refresh(token.version)  # one refresh, one retry
@@ -361,11 +350,11 @@ class ZaloSender:
             bodies.append(api.image_message(citizen.external_id, image))
         for body in bodies:
             data = await self.channel.send_json(body)
-            code = int(data.get("error", -1)) if isinstance(data, dict) else -1
+            code = api.error_code(data)
             if code == 0:
-                message_id = str((data.get("data") or {}).get("message_id") or "")
+                message_id = api.sent_message_id(data)
                 continue
-            description = f"Zalo {code}: {data.get('message') if isinstance(data, dict) else data}"
+            description = f"Zalo {code}: {api.error_message(data)}"
             if code in api.RETRYABLE:
                 raise DeliveryError(description)
             if code in api.OUTSIDE_WINDOW:

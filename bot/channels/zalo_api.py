@@ -104,3 +104,68 @@ def refresh_form(app_id: str, refresh_token: str) -> dict[str, str]:
 def attachment(event: dict[str, Any]) -> dict[str, Any]:
     attachments = (event.get("message") or {}).get("attachments") or []
     return attachments[0] if attachments else {}
+
+
+# ---- reading events and responses (field names in one place) --------------------------------
+def event_name(event: dict[str, Any]) -> str | None:
+    return event.get("event_name")
+
+
+def app_id_and_timestamp(event: dict[str, Any]) -> tuple[str, str]:
+    return str(event["app_id"]), str(event["timestamp"])
+
+
+def follower_id(event: dict[str, Any]) -> str:
+    return str((event.get("follower") or {}).get("id") or "")
+
+
+def sender_id(event: dict[str, Any]) -> str:
+    return str((event.get("sender") or {}).get("id") or "")
+
+
+def recipient_id(event: dict[str, Any]) -> str:
+    return str((event.get("recipient") or {}).get("id") or "")
+
+
+def message_of(event: dict[str, Any]) -> dict[str, Any]:
+    return event.get("message") or {}
+
+
+def message_id(event: dict[str, Any]) -> str | None:
+    value = message_of(event).get("msg_id")
+    return str(value) if value else None
+
+
+def message_text(event: dict[str, Any]) -> str:
+    return str(message_of(event).get("text") or "")
+
+
+def attachment_url(event: dict[str, Any]) -> str | None:
+    return (attachment(event).get("payload") or {}).get("url")
+
+
+def coordinates(event: dict[str, Any]) -> dict[str, Any]:
+    return (attachment(event).get("payload") or {}).get("coordinates") or {}
+
+
+def error_code(response: Any) -> int:
+    """0 on success; Zalo reports failures with HTTP 200 and a negative "error"."""
+    return int(response.get("error", 0)) if isinstance(response, dict) else -1
+
+
+def sent_message_id(response: dict[str, Any]) -> str:
+    return str((response.get("data") or {}).get("message_id") or "")
+
+
+def token_pair(response: Any) -> tuple[str, str, int] | None:
+    """(access token, refresh token, seconds to expiry) from the OAuth answer, or None."""
+    if not isinstance(response, dict):
+        return None
+    access, refresh = response.get("access_token"), response.get("refresh_token")
+    if not access or not refresh:
+        return None
+    return str(access), str(refresh), int(response.get("expires_in", 3600))
+
+
+def error_message(response: Any) -> str:
+    return str(response.get("message")) if isinstance(response, dict) else str(response)
