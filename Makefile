@@ -28,11 +28,14 @@ chat: install
 	$(PY) bot.py db upgrade
 	$(PY) bot.py chat
 
+# The whole suite runs twice: on SQLite (the embedded default) and on PostgreSQL (a server of
+# Debian's package that .ci/postgres.sh installs and starts on loopback).
 test: install browser
 	$(PY) bot.py content check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
+	TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)" $(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check --fix .

@@ -30,9 +30,29 @@ def knowledge() -> Knowledge:
     return load_knowledge(Settings())
 
 
+# When set (e.g. postgresql+asyncpg://postgres@127.0.0.1:55432/postgres), every test that uses
+# `db_url` gets a fresh PostgreSQL database instead of an SQLite file.
+POSTGRES = os.environ.get("TEST_POSTGRES_URL")
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+async def db_url(tmp_path: Path) -> AsyncIterator[str]:
+    if not POSTGRES:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    import uuid
+
+    import asyncpg
+
+    admin = POSTGRES.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"caunoi_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
 
 
 @pytest.fixture

@@ -88,35 +88,26 @@ class TokenStore:
         return token.access_token
 
     async def refresh(self, seen_version: int) -> ZaloToken:
-        """Refreshes unless another task or worker already did since `seen_version`."""
-        async with self._lock:
-            token = await self.current()
-            if token.version != seen_version:
-                return token  # someone refreshed meanwhile: use theirs
-            try:
-                access, refresh, expires_in = await self._call_oauth(token.refresh_token)
-            except TokenError:
-                latest = await self.current()
-                if latest.version != seen_version:  # another worker won the race
-                    return latest
-                raise
+        """Refreshes unless another task or worker already did since `seen_version`.
+
+        The token row is locked first (an UPDATE takes the row lock on PostgreSQL and the write
+        lock on SQLite), so of two workers refreshing at once one calls Zalo and the other waits,
+        then finds the new pair: the single-use refresh token is never spent twice."""
+        async with self._lock, self.sessions() as session:
             now = dt.datetime.now(dt.UTC)
-            async with self.sessions() as session:
-                result = await session.execute(
-                    update(ZaloToken)
-                    .where(ZaloToken.id == 1, ZaloToken.version == seen_version)
-                    .values(
-                        access_token=access,
-                        refresh_token=refresh,
-                        expires_at=now + dt.timedelta(seconds=expires_in),
-                        version=seen_version + 1,
-                        updated_at=now,
-                    )
-                )
+            await session.execute(update(ZaloToken).where(ZaloToken.id == 1).values(updated_at=now))
+            token = await session.get(ZaloToken, 1, populate_existing=True)
+            if token is None:
+                raise TokenError("no Zalo token stored")
+            if token.version != seen_version:
                 await session.commit()
-            if result.rowcount != 1:
-                log.warning("zalo token changed during refresh; using the stored one")
-            return await self.current()
+                return token  # someone refreshed meanwhile: use theirs
+            access, refresh, expires_in = await self._call_oauth(token.refresh_token)
+            token.access_token, token.refresh_token = access, refresh
+            token.expires_at = now + dt.timedelta(seconds=expires_in)
+            token.version = seen_version + 1
+            await session.commit()  # stored before it is used
+            return token
 
     async def _call_oauth(self, refresh_token: str) -> tuple[str, str, int]:
         url = self.settings.zalo_oauth_base.rstrip("/") + api.OAUTH_ACCESS_TOKEN
