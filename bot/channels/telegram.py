@@ -35,6 +35,7 @@ from bot.core import Core
 from bot.outbox import DeliveryError, Outbox, enqueue
 from bot.settings import Settings
 from bot.types import Address, Inbound, Kind, Reply
+from db.citizens import by_address
 from db.models import Citizen, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -242,14 +243,9 @@ class TelegramChannel:
         return media
 
     async def enqueue_replies(self, address: Address, replies: list[Reply]) -> None:
-        from sqlalchemy import select
 
         async with self.core.session_factory() as session:
-            citizen = await session.scalar(
-                select(Citizen).where(
-                    Citizen.channel == CHANNEL, Citizen.external_id == address.user_id
-                )
-            )
+            citizen = await by_address(session, address)
             if citizen is None:
                 return
             rows = []

@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import render
@@ -24,6 +24,7 @@ from bot.core import Core
 from bot.outbox import DeliveryError, Outbox, enqueue, release_waiting
 from bot.settings import Settings
 from bot.types import Address, Inbound, Kind, Reply
+from db.citizens import by_address
 from db.models import Citizen, Message, OutboxMessage, ZaloToken
 
 log = logging.getLogger(__name__)
@@ -252,9 +253,7 @@ class ZaloChannel:
         """Delivered / seen receipts are recorded, not answered."""
         user = api.recipient_id(event)
         async with self.core.session_factory() as session:
-            citizen = await session.scalar(
-                select(Citizen).where(Citizen.channel == CHANNEL, Citizen.external_id == user)
-            )
+            citizen = await by_address(session, Address(CHANNEL, user))
             if citizen is not None:
                 session.add(
                     Message(
@@ -270,11 +269,7 @@ class ZaloChannel:
 
     async def _release_waiting(self, address: Address) -> None:
         async with self.core.session_factory() as session:
-            citizen = await session.scalar(
-                select(Citizen).where(
-                    Citizen.channel == CHANNEL, Citizen.external_id == address.user_id
-                )
-            )
+            citizen = await by_address(session, address)
             if citizen is None:
                 return
             ids = await release_waiting(session, citizen.id)
@@ -284,11 +279,7 @@ class ZaloChannel:
 
     async def enqueue_replies(self, address: Address, replies: list[Reply]) -> None:
         async with self.core.session_factory() as session:
-            citizen = await session.scalar(
-                select(Citizen).where(
-                    Citizen.channel == CHANNEL, Citizen.external_id == address.user_id
-                )
-            )
+            citizen = await by_address(session, address)
             if citizen is None:
                 return
             # Buttons are shown as numbered choices (typing the number presses them): the
