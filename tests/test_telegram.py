@@ -261,8 +261,12 @@ async def test_officer_answer_is_delivered_and_429_is_honoured(client, fake):
     delivered = (await sent(fake, 4))[3]
     assert delivered["text"].startswith(f"Cán bộ trả lời câu hỏi số {question.id}")
     assert time.monotonic() - started >= 0.9  # waited retry_after
-    row = (await db_rows(client, OutboxMessage, OutboxMessage.question_id == question.id))[0]
-    assert row.status == "sent" and row.attempts == 2 and "429" in (row.last_error or "429")
+    for _ in range(100):  # the fake API sees the message a moment before "sent" is committed
+        row = (await db_rows(client, OutboxMessage, OutboxMessage.question_id == question.id))[0]
+        if row.status == "sent":
+            break
+        await asyncio.sleep(0.05)
+    assert row.status == "sent" and row.attempts == 2
 
 
 async def test_blocked_bot_marks_the_citizen_unreachable(client, fake):
