@@ -1,0 +1,201 @@
+"""Bad input never crashes anything: property-based fuzzing (hypothesis) of the chat input, the
+amount and speech parsers, the household checker, the content loader and the webhooks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audio.speech import normalize_for_speech
+from bot.settings import Settings
+from bot.types import Address, Inbound, Kind
+from content import CONTENT_DIR
+from content.amounts import parse_amount, parse_count
+from content.eligibility import CheckError, check_household
+from content.loader import ContentError, load_content
+from tests.test_telegram import fake as fake  # the fake Bot API server fixture
+from tests.web_client import web_client
+
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# Text as people type it: Vietnamese letters, digits, punctuation, emoji, control characters.
+TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
+) | st.sampled_from(["", " ", "/start", "/start ../../etc", "1", "99", "🙂", "\x00", "a" * 6000])
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(text=TEXT)
+def test_parsers_never_crash(text):
+    assert parse_amount(text) is None or isinstance(parse_amount(text), int)
+    assert parse_count(text) is None or 1 <= parse_count(text) <= 100
+    assert isinstance(normalize_for_speech(text), str)
+
+
+@FUZZ
+@given(data=JSON_VALUES)
+def test_household_checker_rejects_bad_input_cleanly(knowledge, data):
+    try:
+        result = check_household(knowledge.content.standards, data)
+    except CheckError:
+        return
+    assert result.classification in (
+        "ho_ngheo",
+        "ho_can_ngheo",
+        "ho_muc_song_trung_binh",
+        "khong_thuoc_dien",
+    )
+
+
+@FUZZ
+@given(
+    household=st.fixed_dictionaries(
+        {
+            "area": st.sampled_from(["rural", "urban", "x"]),
+            "members": st.integers(-3, 200),
+            "household_income_month_vnd": st.integers(-10, 10**10),
+            "lacking": st.lists(
+                st.sampled_from(["viec_lam", "dinh_duong", "bao_hiem_y_te", "xyz"])
+            ),
+        }
+    )
+)
+def test_household_checker_on_near_valid_input(knowledge, household):
+    try:
+        check_household(knowledge.content.standards, household)
+    except CheckError as exc:
+        assert exc.field
+
+
+@FUZZ
+@given(text=TEXT, kind=st.sampled_from(list(Kind)), payload=st.none() | st.text(max_size=70))
+async def test_the_core_answers_anything_politely(runtime, text, kind, payload):
+    replies = await runtime.core.handle(
+        Inbound(Address("fuzz", "u1"), kind, text=text, payload=payload)
+    )
+    assert all(isinstance(r.text, str) and r.text for r in replies)
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return root
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=JSON_VALUES,
+    field=st.sampled_from(
+        [
+            "id",
+            "topic",
+            "questions",
+            "answer",
+            "sources",
+            "localities",
+            "valid_from",
+            "valid_to",
+            "related",
+        ]
+    ),
+)
+def test_content_loader_reports_any_bad_value(content_copy, value, field):
+    entry = {
+        "id": "thu",
+        "topic": "chuan_ngheo",
+        "questions": ["a?", "b?", "c?"],
+        "answer": "x",
+        "sources": ["nd-07-2021"],
+        "localities": ["toan-quoc"],
+        "valid_from": "2022-01-01",
+        "valid_to": None,
+        field: value,
+    }
+    (content_copy / "faq" / "zz.yaml").write_text(
+        yaml.safe_dump({"entries": [entry]}, allow_unicode=True), encoding="utf-8"
+    )
+    try:
+        load_content(content_copy)
+    except ContentError as exc:
+        assert all(p.file for p in exc.problems)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.binary(max_size=400) | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
+async def test_webhooks_answer_bad_input_with_4xx(zalo_client, body):
+    for path, headers in (
+        ("/zalo/webhook", {"X-ZEvent-Signature": "mac=00"}),
+        ("/zalo/webhook", {}),
+    ):
+        response = await zalo_client.post(path, data=body, headers=headers)
+        assert 400 <= response.status < 500
+
+
+@pytest.fixture
+async def zalo_client(db_url, knowledge, tmp_path):
+    settings_ = Settings(
+        database_url=db_url,
+        secret_key="k",
+        zalo_app_id="1",
+        zalo_oa_secret_key="k",
+        zalo_refresh_token="r",
+        media_dir=tmp_path,
+    )
+    async with web_client(settings_, knowledge, run_outbox=False) as client:
+        yield client
+
+
+@pytest.fixture
+async def telegram_client(db_url, knowledge, tmp_path, fake):
+    from tests.test_telegram import telegram_settings
+
+    async with web_client(
+        telegram_settings(db_url, fake, "webhook", tmp_path), knowledge, run_outbox=False
+    ) as client:
+        yield client
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.binary(max_size=400)
+    | JSON_VALUES.map(lambda v: json.dumps(v).encode())
+    | st.fixed_dictionaries({"update_id": st.integers(), "message": JSON_VALUES}).map(
+        lambda v: json.dumps(v).encode()
+    )
+)
+async def test_telegram_webhook_never_fails_with_5xx(telegram_client, body):
+    from tests.test_telegram import SECRET
+
+    response = await telegram_client.post(
+        "/telegram/webhook",
+        data=body,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+    )
+    assert response.status == 200 or 400 <= response.status < 500
