@@ -25,6 +25,7 @@ from tests.web_client import web_client
 FUZZ = settings(
     max_examples=150,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # Text as people type it: Vietnamese letters, digits, punctuation, emoji, control characters.
@@ -104,7 +105,10 @@ def content_copy(tmp_path: Path) -> Path:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     value=JSON_VALUES,
@@ -144,7 +148,10 @@ def test_content_loader_reports_any_bad_value(content_copy, value, field):
 
 
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(body=st.binary(max_size=400) | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
 async def test_webhooks_answer_bad_input_with_4xx(zalo_client, body):
@@ -181,7 +188,10 @@ async def telegram_client(db_url, knowledge, tmp_path, fake):
 
 
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     body=st.binary(max_size=400)
