@@ -109,6 +109,18 @@ async def test_login_sets_a_safe_cookie_and_logout_needs_csrf(client):
     assert after.status == 303 and after.headers["Location"] == "/dashboard/login"
 
 
+async def test_after_a_wrong_password_the_form_still_works(client):
+    bad = await login(client, "admin", "sai-mat-khau")
+    token = CSRF.search(await bad.text()).group(1)
+    assert token  # the re-shown form carries a fresh token…
+    again = await client.post(
+        "/dashboard/login",
+        allow_redirects=False,
+        data={"username": "admin", "password": PASSWORD, "csrf": token},
+    )
+    assert again.status == 303  # …so the second try logs in
+
+
 async def test_login_form_has_its_own_csrf_token(client):
     forged = await client.post(
         "/dashboard/login", allow_redirects=False, data={"username": "admin", "password": PASSWORD}

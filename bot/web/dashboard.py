@@ -144,25 +144,15 @@ async def login(request: web.Request) -> web.StreamResponse:
         if await recent_failures(db, keys_, now) >= MAX_FAILURES:
             await audit(db, None, "login_throttled", username)
             await db.commit()
-            return render(
-                request,
-                "login.html",
-                status=429,
-                username=username,
-                error="Đăng nhập sai nhiều lần. Hãy đợi 15 phút rồi thử lại.",
+            return _login_form(
+                request, 429, "Đăng nhập sai nhiều lần. Hãy đợi 15 phút rồi thử lại.", username
             )
         officer = await verify_login(db, username, password)
         if officer is None:
             await record_failure(db, keys_, now)
             await audit(db, None, "login_failed", username)
             await db.commit()
-            return render(
-                request,
-                "login.html",
-                status=401,
-                username=username,
-                error="Sai tên đăng nhập hoặc mật khẩu.",
-            )
+            return _login_form(request, 401, "Sai tên đăng nhập hoặc mật khẩu.", username)
         await clear_failures(db, [f"user:{username}"])
         await audit(db, officer, "login")
         await db.commit()
