@@ -8,8 +8,7 @@ second, latency runs from the POST to the first sendMessage for that chat reachi
 from __future__ import annotations
 
 import asyncio
-import itertools
-import statistics
+import json
 import sys
 import tempfile
 import time
@@ -18,11 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
+from aiohttp import web  # noqa: E402
 from aiohttp.test_utils import TestServer  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, MessageHandler, filters  # noqa: E402
 
+from bench import load  # noqa: E402
 from bot.runtime import load_knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
@@ -50,38 +50,19 @@ def update(update_id: int, chat_id: int) -> dict:
 
 
 async def drive(url: str, fake: FakeTelegram, headers: dict[str, str]) -> dict[str, float]:
-    ids = itertools.count(1)
-    started: dict[int, float] = {}
-    done = 0
-    deadline = time.monotonic() + DURATION
+    def request(n: int) -> tuple[str, bytes, dict[str, str]]:
+        chat = 10_000_000 + n
+        body = json.dumps(update(n, chat)).encode()
+        return str(chat), body, {**headers, "Content-Type": "application/json"}
 
-    async def worker(session: ClientSession) -> None:
-        nonlocal done
-        while time.monotonic() < deadline:
-            n = next(ids)
-            chat = 10_000_000 + n
-            started[chat] = time.monotonic()
-            async with session.post(url, json=update(n, chat), headers=headers) as response:
-                assert response.status == 200, response.status
-            done += 1
-
-    begin = time.monotonic()
-    async with ClientSession(connector=TCPConnector(limit=CONCURRENCY)) as session:
-        await asyncio.gather(*(worker(session) for _ in range(CONCURRENCY)))
-    await asyncio.sleep(2.0)  # let the last replies out
-    elapsed = time.monotonic() - begin - 2.0
-    first: dict[int, float] = {}
+    started, done, elapsed = await load.drive(url, request, DURATION, CONCURRENCY)
+    arrivals: dict[str, float] = {}
     for call in fake.calls:
         if call.method == "sendMessage":
-            chat = int(call.params["chat_id"])
-            first.setdefault(chat, call.at)
-    latencies = sorted((first[c] - t) * 1000 for c, t in started.items() if c in first)
-    return {
-        "updates_per_s": done / elapsed,
-        "replied": len(latencies) / max(len(started), 1),
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": latencies[int(0.99 * (len(latencies) - 1))],
-    }
+            arrivals.setdefault(str(call.params["chat_id"]), call.at)
+    result = load.summarise(started, arrivals, done, elapsed)
+    result["updates_per_s"] = result.pop("per_s")
+    return result
 
 
 async def bench_ours(knowledge) -> dict[str, float]:  # type: ignore[no-untyped-def]

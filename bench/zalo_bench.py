@@ -4,8 +4,6 @@ fake Zalo OpenAPI, on SQLite, loopback, one process (see bench/telegram_bench.py
 from __future__ import annotations
 
 import asyncio
-import itertools
-import statistics
 import sys
 import tempfile
 import time
@@ -14,9 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiohttp import ClientSession, TCPConnector  # noqa: E402
 from aiohttp.test_utils import TestServer  # noqa: E402
 
+from bench import load  # noqa: E402
 from bot.runtime import load_knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
@@ -64,37 +62,18 @@ async def main() -> dict[str, float]:
         server = TestServer(create_app(settings, knowledge))
         await server.start_server()
         url = str(server.make_url("/zalo/webhook"))
-        ids = itertools.count(1)
-        started: dict[str, float] = {}
-        done = 0
-        deadline = time.monotonic() + DURATION
 
-        async def worker(session: ClientSession) -> None:
-            nonlocal done
-            while time.monotonic() < deadline:
-                user = str(8_400_000_000_000_000_000 + next(ids))
-                raw, headers = fake.sign(fake.event("user_send_text", user, text=QUESTION))
-                started[user] = time.monotonic()
-                async with session.post(url, data=raw, headers=headers) as response:
-                    assert response.status == 200, response.status
-                done += 1
+        def request(n: int) -> tuple[str, bytes, dict[str, str]]:
+            user = str(8_400_000_000_000_000_000 + n)
+            raw, headers = fake.sign(fake.event("user_send_text", user, text=QUESTION))
+            return user, raw, headers
 
-        begin = time.monotonic()
-        async with ClientSession(connector=TCPConnector(limit=CONCURRENCY)) as session:
-            await asyncio.gather(*(worker(session) for _ in range(CONCURRENCY)))
-        elapsed = time.monotonic() - begin
-        await asyncio.sleep(2.0)
+        started, done, elapsed = await load.drive(url, request, DURATION, CONCURRENCY)
         await server.close()
         await fake_server.close()
-    latencies = sorted(
-        (fake.arrivals[u] - t) * 1000 for u, t in started.items() if u in fake.arrivals
-    )
-    return {
-        "events_per_s": done / elapsed,
-        "replied": len(latencies) / max(len(started), 1),
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": latencies[int(0.99 * (len(latencies) - 1))],
-    }
+    result = load.summarise(started, fake.arrivals, done, elapsed)
+    result["events_per_s"] = result.pop("per_s")
+    return result
 
 
 def table(result: dict[str, float]) -> list[str]:

@@ -123,8 +123,10 @@ class Core:
             session.add(conversation)
         text = clean_display(inbound.text) if inbound.text else None
         private = conversation.state in PRIVATE_STATES
-        if not private:
+        data = conversation.data or {}
+        if not private and data.get("has_private"):
             await _erase_private(session, citizen.id)
+            conversation.data = {k: v for k, v in data.items() if k != "has_private"}
         if text and len(text) > MAX_STORED_TEXT:
             log.warning("inbound text cut to %d characters", MAX_STORED_TEXT)
             text = text[:MAX_STORED_TEXT]
@@ -190,6 +192,9 @@ class Core:
         now: dt.datetime,
     ) -> None:
         data = dict(ctx.data)
+        private = ctx.state in PRIVATE_STATES or ctx.inbound_state in PRIVATE_STATES
+        if private:
+            data["has_private"] = True  # erased by the next message outside the private state
         last_buttons = next((r.buttons for r in reversed(replies) if r.buttons), None)
         if last_buttons is not None or replies:
             data["buttons"] = [b.payload for b in last_buttons or ()]
@@ -204,7 +209,6 @@ class Core:
                 "conversation changed concurrently; state not saved",
                 extra={"citizen_id": ctx.citizen.id},
             )
-        private = ctx.state in PRIVATE_STATES or ctx.inbound_state in PRIVATE_STATES
         for reply in replies:
             session.add(
                 Message(

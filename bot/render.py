@@ -26,3 +26,17 @@ def as_dict(reply: Reply) -> dict[str, object]:
         "faq_id": reply.faq_id,
         "sources": list(reply.sources),
     }
+
+
+def split_text(text: str, limit: int = 4096) -> list[str]:  # 4096: Telegram's limit
+    """Splits at Telegram's length limit without breaking words (paragraphs first)."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    chunks.append(rest)
+    return [c for c in chunks if c]

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.channels.telegram import split_text
+from bot.render import split_text
 from bot.settings import Settings
 from bot.web import keys
 from db.models import Citizen, Message, OutboxMessage, Question

@@ -26,12 +26,13 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.constants import ChatAction, MessageLimit
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.core import Core
 from bot.outbox import DeliveryError, Outbox, enqueue
+from bot.render import split_text
 from bot.settings import Settings
 from bot.types import Address, Inbound, Kind, Reply
 from db.citizens import by_address
@@ -52,20 +53,6 @@ COMMANDS = [
     ("bantin", "Bản tin âm thanh"),
     ("diaphuong", "Chọn địa phương"),
 ]
-
-
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Splits at Telegram's length limit without breaking words (paragraphs first)."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = max(rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
-        if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    chunks.append(rest)
-    return [c for c in chunks if c]
 
 
 def keyboard(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:

@@ -22,6 +22,7 @@ from bot import render
 from bot.channels import zalo_api as api
 from bot.core import Core
 from bot.outbox import DeliveryError, Outbox, enqueue, release_waiting
+from bot.render import split_text
 from bot.settings import Settings
 from bot.types import Address, Inbound, Kind, Reply
 from db.citizens import by_address
@@ -320,8 +321,6 @@ class ZaloSender:
         self.channel = channel
 
     async def send(self, session: AsyncSession, citizen: Citizen, row: OutboxMessage) -> str | None:
-        from bot.channels.telegram import split_text
-
         message_id = None
         bodies = [
             api.text_message(citizen.external_id, chunk)

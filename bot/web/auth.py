@@ -10,7 +10,6 @@ from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot.web import keys
-from content.loader import Content
 from db.models import Officer, Question
 
 SESSION_COOKIE = "caunoi_session"
@@ -80,27 +79,21 @@ def require_role(request: web.Request, *roles: str) -> Officer:
     return officer
 
 
-def province_of(content: Content, locality_id: str | None) -> str | None:
-    """Today's province code of a stored locality (content id, 'p:NN' or 'w:NNNNN')."""
-    if not locality_id:
-        return None
-    loc = content.localities.get(locality_id)
-    if loc is not None:
-        return loc.province_code
-    if locality_id.startswith("p:"):
-        return locality_id[2:]
-    from handlers.locality import PLACES
-
-    return PLACES.province_code_of(locality_id)
-
-
-def in_scope(content: Content, officer: Officer, question: Question) -> bool:
-    """Admins and unscoped viewers see everything; an officer sees their locality only (a
-    province-wide officer, 'p:NN', sees every locality of that province)."""
+def scope_of(officer: Officer) -> dict[str, str]:
+    """The questions an officer may see, as question column -> value ({} means all): admins and
+    unscoped accounts see everything; a province-wide officer ('p:NN') every locality of that
+    province (the question log keeps each question's province); others their locality only."""
     if officer.role == "admin" or officer.locality_id is None:
-        return True
-    if question.locality_id == officer.locality_id:
-        return True
+        return {}
     if officer.locality_id.startswith("p:"):
-        return province_of(content, question.locality_id) == officer.locality_id[2:]
-    return False
+        return {"province_code": officer.locality_id[2:]}
+    return {"locality_id": officer.locality_id}
+
+
+def in_scope(officer: Officer, question: Question) -> bool:
+    return all(getattr(question, column) == value for column, value in scope_of(officer).items())
+
+
+def scope_conditions(officer: Officer) -> list:  # type: ignore[type-arg]
+    """`scope_of` as SQL conditions on the question log."""
+    return [getattr(Question, column) == value for column, value in scope_of(officer).items()]

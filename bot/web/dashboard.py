@@ -26,6 +26,7 @@ from bot.web.auth import (
     in_scope,
     read_session,
     require_role,
+    scope_conditions,
     set_cookie,
     start_session,
 )
@@ -48,6 +49,7 @@ from db.officers import (
     record_failure,
     verify_login,
 )
+from db.reports import day_bounds
 
 PAGE_SIZE = 50
 GROUP_SIMILARITY = 85
@@ -171,14 +173,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-def _scope_filter(request: web.Request, officer: Officer):  # type: ignore[no-untyped-def]
-    if officer.role == "admin" or officer.locality_id is None:
-        return None
-    if officer.locality_id.startswith("p:"):
-        return Question.province_code == officer.locality_id[2:]
-    return Question.locality_id == officer.locality_id
-
-
 def _filters(request: web.Request) -> dict[str, Any]:
     q = request.query
     return {
@@ -195,22 +189,17 @@ def _filters(request: web.Request) -> dict[str, Any]:
 
 def _date(value: str, end: bool = False) -> dt.datetime | None:
     try:
-        day = dt.date.fromisoformat(value)
+        return day_bounds(dt.date.fromisoformat(value), end)
     except ValueError:
         return None
-    # Dates are Vietnamese days (UTC+7).
-    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) - dt.timedelta(hours=7)
-    return start + dt.timedelta(days=1) if end else start
 
 
 async def inbox(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
     content = request.app[keys.RUNTIME].knowledge.content
     f = _filters(request)
-    conditions = []
-    scope = _scope_filter(request, officer)
-    if scope is not None:
-        conditions.append(scope)
+    scope = scope_conditions(officer)
+    conditions = list(scope)
     if f["status"] in QuestionStatus.LABELS:
         conditions.append(Question.status == f["status"])
     if f["topic"]:
@@ -248,7 +237,7 @@ async def inbox(request: web.Request) -> web.Response:
             .scalars()
             .all()
         )
-        count_conditions = [scope] if scope is not None else []
+        count_conditions = scope
         counts = dict(
             (
                 await db.execute(
@@ -319,8 +308,7 @@ async def _latest_deliveries(db, question_ids: list[int]) -> dict[int, str]:  # 
 
 async def _question_in_scope(request: web.Request, db, question_id: int) -> Question:  # type: ignore[no-untyped-def]
     question = await db.get(Question, question_id)
-    content = request.app[keys.RUNTIME].knowledge.content
-    if question is None or not in_scope(content, request[OFFICER_KEY], question):
+    if question is None or not in_scope(request[OFFICER_KEY], question):
         # Another locality's question is reported as missing, not as forbidden.
         raise web.HTTPNotFound()
     return question

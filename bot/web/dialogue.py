@@ -115,7 +115,6 @@ async def attach(request: web.Request) -> web.StreamResponse:
     ids = [int(x) for x in re.findall(r"\d+", str(form.get("questions", "")))][:200]
     if not ids:
         raise web.HTTPBadRequest(text="Hãy ghi số các câu hỏi, ví dụ: 12, 15, 20.")
-    content = request.app[keys.RUNTIME].knowledge.content
     async with request.app[keys.SESSIONS]() as db:
         dialogue = await _load(request, db)
         existing = set(
@@ -128,7 +127,7 @@ async def attach(request: web.Request) -> web.StreamResponse:
         added = []
         for question_id in ids:
             q = await db.get(Question, question_id)
-            if q is None or not in_scope(content, officer, q) or q.id in existing:
+            if q is None or not in_scope(officer, q) or q.id in existing:
                 continue
             db.add(
                 DialogueItem(

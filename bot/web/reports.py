@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot import exports
 from bot.web import keys
-from bot.web.auth import OFFICER_KEY
+from bot.web.auth import OFFICER_KEY, scope_conditions, scope_of
 from bot.web.pages import render
 from db.models import Question
 from db.reports import minutes, questions_for_report, stats_of
@@ -32,15 +32,6 @@ def _day(value: str | None) -> dt.date | None:
         ) from exc
 
 
-def _scope(request: web.Request) -> dict[str, str | None]:
-    officer = request[OFFICER_KEY]
-    if officer.role == "admin" or officer.locality_id is None:
-        return {}
-    if officer.locality_id.startswith("p:"):
-        return {"province_code": officer.locality_id[2:]}
-    return {"locality_id": officer.locality_id}
-
-
 async def export(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "xlsx")
     if fmt not in TYPES:
@@ -57,7 +48,9 @@ async def export(request: web.Request) -> web.Response:
             data, name = export_minutes(content, found, fmt)
         else:
             date_from, date_to = _day(request.query.get("from")), _day(request.query.get("to"))
-            rows = await questions_for_report(db, date_from, date_to, **_scope(request))
+            rows = await questions_for_report(
+                db, date_from, date_to, **scope_of(request[OFFICER_KEY])
+            )
             data, name = export_questions(content, rows, fmt, date_from, date_to)
     return web.Response(
         body=data,
@@ -116,14 +109,9 @@ def bar_chart(pairs: list[tuple[str, int]], width: int = 640, height: int = 180)
 
 
 async def stats_page(request: web.Request) -> web.Response:
-    scope = _scope(request)
+    conditions = scope_conditions(request[OFFICER_KEY])
     async with request.app[keys.SESSIONS]() as db:
-        query = select(Question)
-        if "province_code" in scope:
-            query = query.where(Question.province_code == scope["province_code"])
-        if "locality_id" in scope:
-            query = query.where(Question.locality_id == scope["locality_id"])
-        rows = list((await db.execute(query)).scalars())
+        rows = list((await db.execute(select(Question).where(*conditions))).scalars())
     content = request.app[keys.RUNTIME].knowledge.content
     stats = stats_of(rows)
     topics = [(content.topics[t].title if t in content.topics else t, n) for t, n in stats.by_topic]
