@@ -7,20 +7,21 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from weakref import WeakValueDictionary
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import handlers
+from bot.outbox import Outbox, OutboxContent, claim_new
 from bot.types import Inbound, Kind, Reply
 from content.loader import Content
 from content.normalize import clean_display
 from content.search import SearchIndex
-from db.models import Citizen, Conversation, Message, ProcessedEvent
+from db.models import Citizen, Conversation, Message, OutboxMessage, ProcessedEvent
 from handlers.context import IDLE, Context
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,20 @@ log = logging.getLogger(__name__)
 PRIVATE_STATES = frozenset({"household_check"})
 # Inbound text is stored whole up to this size; a larger paste is cut (and said so in the log).
 MAX_STORED_TEXT = 50_000
+# The tables written on every message, through SQLAlchemy Core: the ORM's unit of work costs
+# more than the statements themselves on this path.
+EVENTS = ProcessedEvent.__table__
+MESSAGES = Message.__table__
+CONVERSATIONS = Conversation.__table__
+
+
+@dataclass
+class State:
+    """A conversation as loaded: its state, data and version (for the compare-and-set)."""
+
+    state: str
+    data: dict[str, Any]
+    version: int
 
 
 class Core:
@@ -50,6 +65,7 @@ class Core:
         # One person's messages are handled one at a time within a process; the conversation
         # version guards against other workers.
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._routes: dict[str, tuple[Outbox, Callable[[Reply], OutboxContent]]] = {}
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -57,6 +73,13 @@ class Core:
             lock = asyncio.Lock()
             self._locks[key] = lock
         return lock
+
+    def deliver_through(
+        self, channel: str, outbox: Outbox, render: Callable[[Reply], OutboxContent]
+    ) -> None:
+        """Replies to this channel's citizens go out through the outbox: written as rows in the
+        transaction that saves the conversation, then sent at once by this worker."""
+        self._routes[channel] = (outbox, render)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         async with self._lock(str(inbound.address)):
@@ -88,89 +111,117 @@ class Core:
                 inbound_state=conversation.state,
                 audio=self.audio,
             )
+            citizen_id = citizen.id
             try:
                 replies = await handlers.route(ctx)
             except Exception:
                 log.exception("handler failed", extra={"address": str(inbound.address)})
-                await session.rollback()
-                return [Reply(self.content.messages.error_reply)]
-            await self._save(session, ctx, conversation.version, replies, now)
-            return replies
+                await session.rollback()  # the message itself was committed before
+                citizen = await session.get(Citizen, citizen_id)
+                replies = [Reply(self.content.messages.error_reply)]
+                rows = await self._add_replies(session, citizen, replies, private=False, now=now)
+                await session.commit()
+            else:
+                rows = await self._save(session, ctx, conversation.version, replies, now)
+        if rows:
+            outbox, _ = self._routes[citizen.channel]
+            await outbox.deliver_claimed(rows, citizen)
+        return replies
 
     async def _receive(
         self, session: AsyncSession, inbound: Inbound, now: dt.datetime
-    ) -> tuple[Citizen, Conversation, int] | None:
+    ) -> tuple[Citizen, State, int] | None:
         """Records the event, the citizen and the message, and commits: nothing is lost."""
-        if inbound.event_id:
-            session.add(
-                ProcessedEvent(
-                    channel=inbound.address.channel, event_id=inbound.event_id, created_at=now
-                )
-            )
+        for attempt in (1, 2):
+            if inbound.event_id:
+                try:
+                    await session.execute(
+                        insert(EVENTS).values(
+                            channel=inbound.address.channel,
+                            event_id=inbound.event_id,
+                            created_at=now,
+                        )
+                    )
+                except IntegrityError:
+                    await session.rollback()
+                    return None
             try:
-                await session.flush()
+                citizen, conversation = await self._citizen(session, inbound, now)
             except IntegrityError:
+                # Another worker created this citizen a moment ago: start again and find it.
                 await session.rollback()
-                return None
-        citizen = await self._citizen(session, inbound, now)
-        conversation = (
-            await session.execute(select(Conversation).where(Conversation.citizen_id == citizen.id))
-        ).scalar_one_or_none()
-        if conversation is None:
-            conversation = Conversation(
-                citizen_id=citizen.id, state=IDLE, data={}, version=0, updated_at=now
-            )
-            session.add(conversation)
+                if attempt == 2:
+                    raise
+                continue
+            break
         text = clean_display(inbound.text) if inbound.text else None
         private = conversation.state in PRIVATE_STATES
-        data = conversation.data or {}
-        if not private and data.get("has_private"):
+        if not private and conversation.data.get("has_private"):
             await _erase_private(session, citizen.id)
-            conversation.data = {k: v for k, v in data.items() if k != "has_private"}
+            # The flag goes with the next save of the conversation (or erases again, harmlessly).
+            conversation.data.pop("has_private")
         if text and len(text) > MAX_STORED_TEXT:
             log.warning("inbound text cut to %d characters", MAX_STORED_TEXT)
             text = text[:MAX_STORED_TEXT]
-        message = Message(
-            citizen_id=citizen.id,
-            direction="in",
-            kind=str(inbound.kind),
-            text=text,
-            payload=_payload(inbound),
-            event_id=inbound.event_id,
-            private=private,
-            created_at=now,
+        message_id = await session.scalar(
+            insert(MESSAGES)
+            .values(
+                citizen_id=citizen.id,
+                direction="in",
+                kind=str(inbound.kind),
+                text=text,
+                payload=_payload(inbound),
+                event_id=inbound.event_id,
+                private=private,
+                created_at=now,
+            )
+            .returning(MESSAGES.c.id)
         )
-        session.add(message)
         await session.commit()
-        return citizen, conversation, message.id
+        return citizen, conversation, message_id
 
-    async def _citizen(self, session: AsyncSession, inbound: Inbound, now: dt.datetime) -> Citizen:
+    async def _citizen(
+        self, session: AsyncSession, inbound: Inbound, now: dt.datetime
+    ) -> tuple[Citizen, State]:
+        """The citizen and their conversation in one query; both are created on first contact."""
         address = inbound.address
-        query = select(Citizen).where(
-            Citizen.channel == address.channel, Citizen.external_id == address.user_id
-        )
-        citizen = (await session.execute(query)).scalar_one_or_none()
-        if citizen is None:
+        found = (
+            await session.execute(
+                select(Citizen, Conversation.state, Conversation.data, Conversation.version)
+                .outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
+                .where(Citizen.channel == address.channel, Citizen.external_id == address.user_id)
+            )
+        ).first()
+        if found is None:
             citizen = Citizen(
                 channel=address.channel,
                 external_id=address.user_id,
                 display_name=inbound.display_name,
+                unreachable=False,
                 created_at=now,
+                last_inbound_at=now if inbound.kind != Kind.UNFOLLOW else None,
             )
             session.add(citizen)
-            try:
-                async with session.begin_nested():
-                    await session.flush()
-            except IntegrityError:  # another worker created it a moment ago
-                citizen = (await session.execute(query)).scalar_one()
-        elif inbound.display_name and citizen.display_name != inbound.display_name:
-            citizen.display_name = inbound.display_name
-        if inbound.kind not in (Kind.UNFOLLOW,):
-            citizen.last_inbound_at = now
-        return citizen
+            await session.flush()  # IntegrityError if another worker was first
+            state = None
+        else:
+            citizen, *row = found
+            state = State(row[0], dict(row[1] or {}), row[2]) if row[0] is not None else None
+            if inbound.display_name and citizen.display_name != inbound.display_name:
+                citizen.display_name = inbound.display_name
+            if inbound.kind != Kind.UNFOLLOW:
+                citizen.last_inbound_at = now
+        if state is None:
+            state = State(IDLE, {}, 0)
+            await session.execute(
+                insert(CONVERSATIONS).values(
+                    citizen_id=citizen.id, state=IDLE, data={}, version=0, updated_at=now
+                )
+            )
+        return citizen, state
 
     @staticmethod
-    def _press_numbered_choice(inbound: Inbound, conversation: Conversation) -> Inbound:
+    def _press_numbered_choice(inbound: Inbound, conversation: State) -> Inbound:
         """On channels without buttons, typing the number of a choice presses it."""
         if inbound.kind != Kind.TEXT:
             return inbound
@@ -190,7 +241,7 @@ class Core:
         version: int,
         replies: list[Reply],
         now: dt.datetime,
-    ) -> None:
+    ) -> list[OutboxMessage]:
         data = dict(ctx.data)
         private = ctx.state in PRIVATE_STATES or ctx.inbound_state in PRIVATE_STATES
         if private:
@@ -209,19 +260,43 @@ class Core:
                 "conversation changed concurrently; state not saved",
                 extra={"citizen_id": ctx.citizen.id},
             )
-        for reply in replies:
-            session.add(
-                Message(
-                    citizen_id=ctx.citizen.id,
-                    direction="out",
-                    kind="text",
-                    text=reply.text,
-                    payload=_reply_payload(reply),
-                    private=private,
-                    created_at=now,
-                )
-            )
+        rows = await self._add_replies(session, ctx.citizen, replies, private, now)
         await session.commit()
+        return rows
+
+    async def _add_replies(
+        self,
+        session: AsyncSession,
+        citizen: Citizen,
+        replies: list[Reply],
+        private: bool,
+        now: dt.datetime,
+    ) -> list[OutboxMessage]:
+        """Logs the replies and, for a channel served by the outbox, adds their rows, already
+        claimed by this worker (a claim left by a crash expires and the rows are sent then)."""
+        if not replies:
+            return []
+        await session.execute(
+            insert(MESSAGES),
+            [
+                {
+                    "citizen_id": citizen.id,
+                    "direction": "out",
+                    "kind": "text",
+                    "text": reply.text,
+                    "payload": _reply_payload(reply),
+                    "private": private,
+                    "created_at": now,
+                    "event_id": None,
+                }
+                for reply in replies
+            ],
+        )
+        route = self._routes.get(citizen.channel)
+        if route is None:
+            return []
+        _, render = route
+        return await claim_new(session, citizen, [render(reply) for reply in replies], now)
 
 
 async def _erase_private(session: AsyncSession, citizen_id: int) -> None:

@@ -10,9 +10,9 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Citizen, Message, OutboxMessage, OutboxStatus
@@ -23,6 +23,11 @@ SENDING = "sending"
 MAX_ATTEMPTS = 8
 CLAIM_LEASE = dt.timedelta(minutes=2)  # a claim older than this was left by a dead worker
 BATCH = 20
+IMMEDIATE_WAIT = 5.0  # seconds a webhook waits for its replies to go out before answering
+
+
+# What a channel makes of one reply for its outbox row: the text and the payload (buttons, audio).
+OutboxContent = tuple[str, dict[str, Any] | None]
 
 
 class DeliveryError(Exception):
@@ -86,12 +91,19 @@ class Outbox:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
+        def _forget(task: asyncio.Task[None]) -> None:
+            self._tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                log.error("outbox delivery task failed", exc_info=task.exception())
+
+        self._forget = _forget
+
     def deliver_now(self, row_ids: list[int]) -> None:
         """Sends rows just committed (a reply to the message being handled) at once, in order,
         without waiting for the next pass; anything that fails stays for the retry loop."""
         task = asyncio.create_task(self._deliver_in_order(row_ids))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._forget)
 
     async def _deliver_in_order(self, row_ids: list[int]) -> None:
         for row_id in row_ids:
@@ -105,6 +117,78 @@ class Outbox:
                 row = await session.get(OutboxMessage, row_id)
                 if row is None or row.status != OutboxStatus.SENT:
                     return  # keep the order: later replies wait for this one
+
+    async def deliver_claimed(
+        self, rows: list[OutboxMessage], citizen: Citizen, wait: float = IMMEDIATE_WAIT
+    ) -> None:
+        """Sends rows this worker wrote already claimed (the replies to the message it is
+        handling), in order, and records the outcome in one transaction. Waits for that up to
+        `wait` seconds, so a slow platform slows the webhook down instead of letting sends pile
+        up; past that the sending goes on in the background."""
+        task = asyncio.create_task(self._send_claimed(rows, citizen))
+        self._tasks.add(task)
+        task.add_done_callback(self._forget)
+        await asyncio.wait({task}, timeout=wait)
+
+    async def _send_claimed(self, rows: list[OutboxMessage], citizen: Citizen) -> None:
+        now = self.clock()
+        sender = self.senders.get(citizen.channel)
+        sent: list[OutboxMessage] = []
+        failure: tuple[OutboxMessage, DeliveryError] | None = None
+        async with self.session_factory() as session:
+            for row in rows:
+                try:
+                    if sender is None:
+                        raise DeliveryError(f"kênh '{row.channel}' chưa được bật", retry=False)
+                    row.platform_message_id = await sender.send(session, citizen, row)
+                except DeliveryError as exc:
+                    failure = (row, exc)
+                    break
+                except Exception as exc:  # an unexpected error: the retry loop tries again
+                    log.exception("immediate delivery failed; the retry loop will take it")
+                    failure = (row, DeliveryError(f"{type(exc).__name__}: {exc}"))
+                    break
+                sent.append(row)
+            if sent:
+                table = OutboxMessage.__table__
+                await session.execute(
+                    table.update()
+                    .where(table.c.id == bindparam("row_id"))
+                    .values(
+                        status=OutboxStatus.SENT,
+                        sent_at=now,
+                        last_error=None,
+                        platform_message_id=bindparam("message_id"),
+                    ),
+                    [{"row_id": r.id, "message_id": r.platform_message_id} for r in sent],
+                )
+            if failure is not None:
+                await self._record_failure(session, failure, rows[len(sent) + 1 :], now)
+            await session.commit()
+
+    async def _record_failure(
+        self,
+        session: AsyncSession,
+        failure: tuple[OutboxMessage, DeliveryError],
+        later: list[OutboxMessage],
+        now: dt.datetime,
+    ) -> None:
+        failed, exc = failure
+        row = await session.get(OutboxMessage, failed.id)
+        citizen = await session.get(Citizen, failed.citizen_id)
+        self._failed(row, citizen, exc, now)
+        log.warning("outbox delivery failed", extra={"outbox_id": row.id, "error": str(exc)})
+        if later:
+            # The replies after it wait for it, in order, in the retry loop.
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([r.id for r in later]))
+                .values(
+                    status=OutboxStatus.PENDING,
+                    next_try_at=row.next_try_at if row.status == OutboxStatus.PENDING else now,
+                )
+                .execution_options(synchronize_session=False)
+            )
 
     async def drain(self) -> None:
         """Waits for immediate deliveries under way (used on shutdown and in tests)."""
@@ -213,6 +297,38 @@ class Outbox:
                 dt.timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(row.attempts)
             )
             row.next_try_at = now + wait
+
+
+async def claim_new(
+    session: AsyncSession, citizen: Citizen, contents: list[OutboxContent], now: dt.datetime
+) -> list[OutboxMessage]:
+    """Writes rows already claimed by the worker that sends them at once (the replies to the
+    message it is handling); returns them, not attached to the session, with their ids."""
+    values = [
+        {
+            "citizen_id": citizen.id,
+            "question_id": None,
+            "channel": citizen.channel,
+            "text": text,
+            "payload": payload,
+            "status": SENDING,
+            "attempts": 1,
+            "next_try_at": now + CLAIM_LEASE,
+            "created_at": now,
+        }
+        for text, payload in contents
+    ]
+    table = OutboxMessage.__table__
+    ids = (
+        (
+            await session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), values
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return [OutboxMessage(id=row_id, **row) for row_id, row in zip(ids, values, strict=True)]
 
 
 def enqueue(

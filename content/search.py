@@ -9,7 +9,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
+import numpy
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -80,6 +82,11 @@ class _Doc:
     localities: frozenset[str]
     groups: frozenset[str]
     question_totals: list[float] = field(default_factory=list)
+    # Per question and keyword, what each query compares with: (original, content tokens
+    # joined, terms, total idf, whether it is one of the entry's questions).
+    compared: list[tuple[str, str, frozenset[str], float, bool]] = field(default_factory=list)
+    # term -> indexes in `compared` of the questions that hold it
+    term_questions: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 class SearchIndex:
@@ -119,6 +126,19 @@ class SearchIndex:
         self._common_df = max(50, int(n * _COMMON_SHARE))
         for doc in self._docs:  # each question's total idf, used by every query
             doc.question_totals = [sum(self.idf(t) for t in terms) for _, _, terms in doc.questions]
+            asked = set(doc.entry.questions)
+            doc.compared = [
+                (original, " ".join(tokens), terms, total, original in asked)
+                for (original, tokens, terms), total in zip(
+                    doc.questions, doc.question_totals, strict=True
+                )
+                if total
+            ]
+            holders: dict[str, list[int]] = defaultdict(list)
+            for i, (_, _, terms, _, _) in enumerate(doc.compared):
+                for t in terms:
+                    holders[t].append(i)
+            doc.term_questions = {t: tuple(ids) for t, ids in holders.items()}
         vocab = Counter()
         for doc in self._docs:
             vocab.update(t for t in doc.terms if " " not in t)
@@ -270,9 +290,22 @@ class SearchIndex:
         q_groups = self.groups(tokens)
         matches = []
         top_bm25 = scores[top[0]]
-        for index in top:
-            doc = self._docs[index]
-            values, question, coverage = self.features(doc, qterms, q_idf_total, q_text)
+        q_idf = {t: self.idf(t) for t in qterms}
+        docs = [self._docs[index] for index in top]
+        # Fuzzy similarity of the query to every question of every candidate, in one call.
+        similarities = process.cdist(
+            [q_text],
+            [joined for doc in docs for _, joined, _, _, _ in doc.compared],
+            scorer=fuzz.token_set_ratio,
+            dtype=numpy.float64,
+        )[0]
+        offset = 0
+        for index, doc in zip(top, docs, strict=True):
+            count = len(doc.compared)
+            values, question, coverage = self.features(
+                doc, q_idf, q_idf_total, similarities[offset : offset + count]
+            )
+            offset += count
             score = sum(w * v for w, v in zip(WEIGHTS, values, strict=False))
             score += WEIGHTS[-1] * scores[index] / top_bm25
             score = self._adjust_for_locality(score, doc, mentioned, locality)
@@ -288,36 +321,39 @@ class SearchIndex:
         return self._decide(query, matches, limit)
 
     def features(
-        self, doc: _Doc, qterms: list[str], q_idf_total: float, q_text: str
+        self, doc: _Doc, q_idf: dict[str, float], q_idf_total: float, similarities: Any
     ) -> tuple[tuple[float, ...], str, float]:
         """Signals in [0, 1] for one candidate: how much of the query the entry's questions
         cover (all of them, and the best one), how much of the best question the query covers,
-        fuzzy similarity, and how much of the query the answer text covers. Also the entry's
-        question closest to the query and how much of it (keywords aside) the query covers."""
-        qset = set(qterms)
-        idf = self.idf
-        covered = sum(idf(t) for t in qterms if t in doc.ask_terms)
-        q_uni_total = sum(idf(t) for t in qterms if " " not in t) or 1.0
-        in_answer = sum(idf(t) for t in qterms if t in doc.answer_terms and " " not in t)
+        fuzzy similarity (given, one per question, 0-100), and how much of the query the answer
+        text covers. Also the entry's question closest to the query and how much of it
+        (keywords aside) the query covers."""
+        covered = sum(v for t, v in q_idf.items() if t in doc.ask_terms)
+        q_uni_total = sum(v for t, v in q_idf.items() if " " not in t) or 1.0
+        in_answer = sum(v for t, v in q_idf.items() if t in doc.answer_terms and " " not in t)
+        shared_by = [0.0] * len(doc.compared)
+        for t, v in q_idf.items():
+            for i in doc.term_questions.get(t, ()):
+                shared_by[i] += v
         best_pair, best_ecov, best_fuzz = 0.0, 0.0, 0.0
         best_question = doc.entry.questions[0]
         best_rank = -1.0
         question_cover = 0.0
-        for (original, tokens, terms), total in zip(
-            doc.questions, doc.question_totals, strict=True
+        for (original, _, _, total, asked), shared, ratio in zip(
+            doc.compared, shared_by, similarities, strict=True
         ):
-            if not total:
-                continue
-            shared = sum(idf(t) for t in terms if t in qset)
             ecov = shared / total
-            qcov = shared / q_idf_total
-            pair = math.sqrt(ecov * qcov)
-            similarity = fuzz.token_set_ratio(q_text, " ".join(tokens)) / 100
-            best_pair = max(best_pair, pair)
-            best_ecov = max(best_ecov, ecov)
-            best_fuzz = max(best_fuzz, similarity)
-            if original in doc.entry.questions:
-                question_cover = max(question_cover, ecov)
+            pair = math.sqrt(ecov * (shared / q_idf_total))
+            similarity = float(ratio) / 100
+            if pair > best_pair:
+                best_pair = pair
+            if ecov > best_ecov:
+                best_ecov = ecov
+            if similarity > best_fuzz:
+                best_fuzz = similarity
+            if asked:
+                if ecov > question_cover:
+                    question_cover = ecov
                 if pair + similarity > best_rank:
                     best_rank, best_question = pair + similarity, original
         return (

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db import sqlite_inline
+
 
 def ensure_sqlite_dir(url: str) -> None:
     """Creates the folder of an SQLite file, so the default './data/...' works on a fresh clone."""
@@ -27,10 +29,11 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         # One connection, shared in turn: SQLite allows one writer at a time, and waiting on its
         # busy handler (which sleeps up to 100 ms a try) is far slower than queueing here.
+        database = parsed.database or ":memory:"
         engine = create_async_engine(
             url,
             echo=echo,
-            connect_args={"timeout": 30},
+            async_creator=lambda: sqlite_inline.connect(database, timeout=30),
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,

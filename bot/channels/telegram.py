@@ -30,12 +30,12 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
+from bot.channels.telegram_http import AiohttpRequest
 from bot.core import Core
-from bot.outbox import DeliveryError, Outbox, enqueue
+from bot.outbox import DeliveryError, Outbox, OutboxContent
 from bot.render import split_text
 from bot.settings import Settings
 from bot.types import Address, Inbound, Kind, Reply
-from db.citizens import by_address
 from db.models import Citizen, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,8 @@ class TelegramChannel:
             .token(settings.telegram_token or "")
             .base_url(settings.telegram_base_url)
             .base_file_url(settings.telegram_base_file_url)
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
             .rate_limiter(
                 AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=0)
             )
@@ -81,6 +83,7 @@ class TelegramChannel:
             builder = builder.updater(None)
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
+        core.deliver_through(CHANNEL, outbox, self.outbox_content)
 
     # ---- life cycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -137,11 +140,9 @@ class TelegramChannel:
             return
         typing = asyncio.create_task(self._typing_after(inbound.address.user_id, TYPING_DELAY))
         try:
-            replies = await self.core.handle(inbound)
+            await self.core.handle(inbound)  # the replies go out through the outbox
         finally:
             typing.cancel()
-        if replies:
-            await self.enqueue_replies(inbound.address, replies)
 
     async def _typing_after(self, chat_id: str, delay: float) -> None:
         """Shows "typing…" only when an answer takes more than a moment."""
@@ -228,20 +229,13 @@ class TelegramChannel:
             media["error"] = str(exc)
         return media
 
-    async def enqueue_replies(self, address: Address, replies: list[Reply]) -> None:
-
-        async with self.core.session_factory() as session:
-            citizen = await by_address(session, address)
-            if citizen is None:
-                return
-            rows = []
-            for reply in replies:
-                payload: dict[str, Any] = {"buttons": [[b.label, b.payload] for b in reply.buttons]}
-                if reply.audio:
-                    payload["audio"] = {"key": reply.audio.clip_id, "title": reply.audio.title}
-                rows.append(enqueue(session, citizen, reply.text, payload=payload))
-            await session.commit()
-        self.outbox.deliver_now([row.id for row in rows])
+    @staticmethod
+    def outbox_content(reply: Reply) -> OutboxContent:
+        """A reply as its outbox row: the text, the inline buttons and the clip to send."""
+        payload: dict[str, Any] = {"buttons": [[b.label, b.payload] for b in reply.buttons]}
+        if reply.audio:
+            payload["audio"] = {"key": reply.audio.clip_id, "title": reply.audio.title}
+        return reply.text, payload
 
 
 class TelegramSender:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import render
 from bot.channels import zalo_api as api
 from bot.core import Core
-from bot.outbox import DeliveryError, Outbox, enqueue, release_waiting
+from bot.outbox import DeliveryError, Outbox, OutboxContent, release_waiting
 from bot.render import split_text
 from bot.settings import Settings
 from bot.types import Address, Inbound, Kind, Reply
@@ -133,6 +133,7 @@ class ZaloChannel:
         self.outbox = outbox
         self.http: aiohttp.ClientSession | None = None
         self.tokens: TokenStore | None = None
+        core.deliver_through(CHANNEL, outbox, self.outbox_content)
 
     async def start(self) -> None:
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
@@ -179,9 +180,8 @@ class ZaloChannel:
         if inbound is None:
             raise web.HTTPBadRequest(text="event without a sender")
         await self._release_waiting(inbound.address)
-        replies = await self.core.handle(inbound)  # committed before Zalo gets its 200
-        if replies:
-            await self.enqueue_replies(inbound.address, replies)
+        # Committed before Zalo gets its 200; the replies go out through the outbox.
+        await self.core.handle(inbound)
         return web.json_response({"ok": True})
 
     async def to_inbound(self, event: dict[str, Any]) -> Inbound | None:
@@ -278,16 +278,11 @@ class ZaloChannel:
         if ids:
             self.outbox.deliver_now(ids)
 
-    async def enqueue_replies(self, address: Address, replies: list[Reply]) -> None:
-        async with self.core.session_factory() as session:
-            citizen = await by_address(session, address)
-            if citizen is None:
-                return
-            # Buttons are shown as numbered choices (typing the number presses them): the
-            # shape of Zalo's button templates is not confirmed well enough to rely on.
-            rows = [enqueue(session, citizen, render.as_text(reply)) for reply in replies]
-            await session.commit()
-        self.outbox.deliver_now([row.id for row in rows])
+    @staticmethod
+    def outbox_content(reply: Reply) -> OutboxContent:
+        # Buttons are shown as numbered choices (typing the number presses them): the
+        # shape of Zalo's button templates is not confirmed well enough to rely on.
+        return render.as_text(reply), None
 
     # ---- outbound -------------------------------------------------------------------------
     async def send_json(self, body: dict[str, Any]) -> dict[str, Any]:

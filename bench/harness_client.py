@@ -1,0 +1,50 @@
+"""Starts bench/harness.py in its own process and talks to it (see that file)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HARNESS = Path(__file__).resolve().parent / "harness.py"
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.process: asyncio.subprocess.Process | None = None
+        self.urls: dict[str, Any] = {}
+
+    async def __aenter__(self) -> Harness:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(HARNESS),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        self.urls = json.loads(await self._line())
+        return self
+
+    async def _line(self) -> bytes:
+        assert self.process is not None and self.process.stdout is not None
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the load harness stopped")
+        return line
+
+    async def run(self, **spec: Any) -> dict[str, Any]:
+        """One load run against `target`; returns the harness's figures."""
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(json.dumps(spec).encode() + b"\n")
+        await self.process.stdin.drain()
+        return json.loads(await self._line())
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), timeout=10)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
