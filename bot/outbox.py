@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Citizen, Message, OutboxMessage, OutboxStatus
@@ -84,10 +84,12 @@ class Outbox:
         session_factory: async_sessionmaker[AsyncSession],
         senders: dict[str, Sender],
         clock: Callable[[], dt.datetime] | None = None,
+        concurrency: int = 8,
     ):
         self.session_factory = session_factory
         self.senders = senders
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.concurrency = concurrency  # citizens sent to side by side in a pass
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -130,7 +132,12 @@ class Outbox:
         task.add_done_callback(self._forget)
         await asyncio.wait({task}, timeout=wait)
 
-    async def _send_claimed(self, rows: list[OutboxMessage], citizen: Citizen) -> None:
+    async def _send_claimed(
+        self, rows: list[OutboxMessage], citizen: Citizen, record_each: bool = False
+    ) -> None:
+        """Sends claimed rows in order and records the outcome: for the replies to one message
+        all at once; with `record_each` (announcements, answers) each row as soon as it is
+        sent, so a crash can repeat at most the sends in flight at that moment."""
         now = self.clock()
         sender = self.senders.get(citizen.channel)
         sent: list[OutboxMessage] = []
@@ -145,26 +152,35 @@ class Outbox:
                     failure = (row, exc)
                     break
                 except Exception as exc:  # an unexpected error: the retry loop tries again
-                    log.exception("immediate delivery failed; the retry loop will take it")
+                    log.exception("delivery failed unexpectedly; it will be retried")
                     failure = (row, DeliveryError(f"{type(exc).__name__}: {exc}"))
                     break
                 sent.append(row)
-            if sent:
-                table = OutboxMessage.__table__
-                await session.execute(
-                    table.update()
-                    .where(table.c.id == bindparam("row_id"))
-                    .values(
-                        status=OutboxStatus.SENT,
-                        sent_at=now,
-                        last_error=None,
-                        platform_message_id=bindparam("message_id"),
-                    ),
-                    [{"row_id": r.id, "message_id": r.platform_message_id} for r in sent],
-                )
+                if record_each:
+                    await self._record_sent(session, [row], now)
+                    await session.commit()
+            if sent and not record_each:
+                await self._record_sent(session, sent, now)
             if failure is not None:
                 await self._record_failure(session, failure, rows[len(sent) + 1 :], now)
             await session.commit()
+
+    @staticmethod
+    async def _record_sent(
+        session: AsyncSession, rows: list[OutboxMessage], now: dt.datetime
+    ) -> None:
+        table = OutboxMessage.__table__
+        await session.execute(
+            table.update()
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                last_error=None,
+                platform_message_id=bindparam("message_id"),
+            ),
+            [{"row_id": r.id, "message_id": r.platform_message_id} for r in rows],
+        )
 
     async def _record_failure(
         self,
@@ -211,33 +227,76 @@ class Outbox:
                 await asyncio.wait_for(self._wake.wait(), timeout=interval)
 
     async def deliver_due(self) -> int:
-        """Sends what is due; returns how many rows were attempted."""
+        """Claims a batch of due rows and sends them: one citizen's rows in order, different
+        citizens side by side. Returns how many rows were attempted."""
         now = self.clock()
+        claimed = await self._claim_due(now)
+        if not claimed:
+            return 0
+        async with self.session_factory() as session:
+            rows = (
+                await session.execute(
+                    select(OutboxMessage, Citizen)
+                    .join(Citizen, Citizen.id == OutboxMessage.citizen_id)
+                    .where(OutboxMessage.id.in_(claimed))
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
+        by_citizen: dict[int, tuple[Citizen, list[OutboxMessage]]] = {}
+        for row, citizen in rows:
+            by_citizen.setdefault(citizen.id, (citizen, []))[1].append(row)
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def send(citizen: Citizen, batch: list[OutboxMessage]) -> None:
+            async with limit:
+                await self._send_claimed(batch, citizen, record_each=True)
+
+        await asyncio.gather(*(send(c, batch) for c, batch in by_citizen.values()))
+        return len(rows)
+
+    async def _claim_due(self, now: dt.datetime) -> list[int]:
+        """Takes up to BATCH due rows for this worker in one transaction. On PostgreSQL the rows
+        are locked with SKIP LOCKED, so workers claiming at the same moment take different
+        rows; everywhere, the UPDATE takes only rows still due (a compare-and-set), and
+        RETURNING says which this worker got."""
         async with self.session_factory() as session:
             due = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status.in_((OutboxStatus.PENDING, SENDING)),
+                    OutboxMessage.next_try_at <= now,
+                )
+                .order_by(OutboxMessage.next_try_at, OutboxMessage.id)
+                .limit(BATCH)
+            )
+            if session.bind.dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            ids = (await session.execute(due)).scalars().all()
+            if not ids:
+                return []
+            table = OutboxMessage.__table__
+            claimed = (
                 (
                     await session.execute(
-                        select(OutboxMessage.id)
+                        table.update()
                         .where(
-                            or_(
-                                (OutboxMessage.status == OutboxStatus.PENDING)
-                                & (OutboxMessage.next_try_at <= now),
-                                (OutboxMessage.status == SENDING)
-                                & (OutboxMessage.next_try_at <= now),
-                            )
+                            table.c.id.in_(ids),
+                            table.c.status.in_((OutboxStatus.PENDING, SENDING)),
+                            table.c.next_try_at <= now,
                         )
-                        .order_by(OutboxMessage.next_try_at)
-                        .limit(BATCH)
+                        .values(
+                            status=SENDING,
+                            attempts=table.c.attempts + 1,
+                            next_try_at=now + CLAIM_LEASE,
+                        )
+                        .returning(table.c.id)
                     )
                 )
                 .scalars()
                 .all()
             )
-        done = 0
-        for row_id in due:
-            if await self._deliver_one(row_id, now):
-                done += 1
-        return done
+            await session.commit()
+            return list(claimed)
 
     async def _deliver_one(self, row_id: int, now: dt.datetime) -> bool:
         async with self.session_factory() as session:
