@@ -25,6 +25,18 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="time zone for dates shown")
     host: str = Field(default="127.0.0.1", description="address `serve` listens on")
     port: int = Field(default=8080, description="port `serve` listens on")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="`serve` processes sharing the address (SO_REUSEPORT); more than one wants "
+        "PostgreSQL",
+    )
+    reuse_port: bool = Field(
+        default=False,
+        description="listen with SO_REUSEPORT, so several `serve` processes share one port",
+    )
+    uvloop: bool = Field(default=True, description="run `serve` on uvloop (faster networking)")
     secret_key: str | None = Field(
         default=None,
         description="signs session cookies; by default generated once into data/secret_key",
@@ -56,6 +68,10 @@ class Settings(BaseSettings):
     )
     telegram_max_rate: float = Field(
         default=30.0, description="messages a second the bot sends at most (Telegram: about 30)"
+    )
+    zalo_max_rate: float = Field(
+        default=20.0,
+        description="messages a second sent to Zalo at most (Zalo answers -32 when it is too many)",
     )
     zalo_app_id: str | None = Field(default=None, description="Zalo app id (enables Zalo)")
     zalo_app_secret: str | None = Field(default=None, description="Zalo app secret (OAuth)")

@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiolimiter import AsyncLimiter
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -314,6 +315,8 @@ class ZaloSender:
 
     def __init__(self, channel: ZaloChannel):
         self.channel = channel
+        # Every send of this worker, replies and announcements alike, within ZALO_MAX_RATE.
+        self.limiter = AsyncLimiter(max(1.0, channel.settings.zalo_max_rate), 1.0)
 
     async def send(self, session: AsyncSession, citizen: Citizen, row: OutboxMessage) -> str | None:
         message_id = None
@@ -325,7 +328,8 @@ class ZaloSender:
         if image:  # a picture (a poster, a QR code) as Zalo's media template
             bodies.append(api.image_message(citizen.external_id, image))
         for body in bodies:
-            data = await self.channel.send_json(body)
+            async with self.limiter:
+                data = await self.channel.send_json(body)
             code = api.error_code(data)
             if code == 0:
                 message_id = api.sent_message_id(data)

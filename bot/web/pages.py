@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aiohttp import web
@@ -68,6 +69,7 @@ async def healthz(request: web.Request) -> web.Response:
             "status": "ok" if status == 200 else "degraded",
             "database": database,
             "faq_entries": len(content.entries),
+            "worker_pid": os.getpid(),  # which `serve` process answered (several may share)
         },
         status=status,
     )
