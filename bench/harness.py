@@ -5,7 +5,9 @@ phones are not on the bot's CPU.
 
 Protocol, in JSON lines. When ready the harness prints
     {"telegram": base_url, "zalo": base_url, "zalo_tokens": [access, refresh]}
-Each line it then reads is one run, answered by one line of results:
+Each line it then reads is one run, answered by one line of results (with "channels" and
+"targets" instead of "channel" and "target", updates go to the channels in turn; with
+"retry": true a refused connection or a 5xx is posted again, as the platforms do):
     {"channel": "telegram" | "zalo", "target": webhook_url, "secret": telegram_secret_token,
      "duration": seconds, "concurrency": C}     closed loop: C clients, each posts, waits, posts
      ... "rate": R instead of "concurrency"      open loop: R posts a second, whatever the answers
@@ -81,9 +83,10 @@ class Load:
         self.questions = [q.text for q in load_devset()]
         self.ids = itertools.count(FIRST_CHAT)
 
-    def request(self, channel: str, secret: str) -> tuple[str, bytes, dict[str, str]]:
-        """The n-th update: the chat to wait for, the body and the headers."""
+    def request(self, channels: list[str], secret: str) -> tuple[str, bytes, dict[str, str]]:
+        """The n-th update (on the channels in turn): the chat to wait for, body and headers."""
         n = next(self.ids)
+        channel = channels[n % len(channels)]
         text = self.questions[n % len(self.questions)]
         if channel == "telegram":
             user = {"id": n, "is_bot": False, "first_name": "Dân"}
@@ -108,26 +111,42 @@ class Load:
         body, headers = self.zalo.sign(event)
         return user_id, body, headers
 
+    @staticmethod
+    def channel_of(key: str) -> str:
+        return "zalo" if len(key) > 15 else "telegram"  # Zalo's user ids are 19 digits
+
+    def arrivals(self) -> dict[str, float]:
+        return {**self.telegram.arrivals, **self.zalo.arrivals}
+
     async def run(self, spec: dict[str, Any]) -> dict[str, Any]:
-        channel, target = spec["channel"], spec["target"]
+        channels = spec.get("channels") or [spec["channel"]]
+        targets = {c: spec["targets"][c] for c in channels} if "targets" in spec else None
         secret = spec.get("secret", "")
         duration = float(spec["duration"])
-        fake = self.telegram if channel == "telegram" else self.zalo
         started: dict[str, float] = {}
         statuses: dict[int, int] = {}
         errors = 0
         timeout = ClientTimeout(total=60)
 
+        retry = bool(spec.get("retry"))  # as Telegram and Zalo do when a webhook fails
+
         async def post(session: ClientSession) -> None:
             nonlocal errors
-            key, body, headers = self.request(channel, secret)
+            key, body, headers = self.request(channels, secret)
+            target = targets[self.channel_of(key)] if targets else spec["target"]
             started[key] = time.monotonic()
-            try:
-                async with session.post(target, data=body, headers=headers) as response:
-                    statuses[response.status] = statuses.get(response.status, 0) + 1
-                    await response.read()
-            except Exception:  # a refused or cut connection: counted, the run goes on
-                errors += 1
+            for attempt in range(1, 200):
+                try:
+                    async with session.post(target, data=body, headers=headers) as response:
+                        statuses[response.status] = statuses.get(response.status, 0) + 1
+                        await response.read()
+                        if response.status < 500 or not retry:
+                            return
+                except Exception:  # a refused or cut connection: counted, the run goes on
+                    errors += 1
+                    if not retry:
+                        return
+                await asyncio.sleep(min(2.0, 0.1 * attempt))
 
         begin = time.monotonic()
         deadline = begin + duration
@@ -156,10 +175,10 @@ class Load:
         elapsed = time.monotonic() - begin
         # The last replies: wait until every accepted update is answered, or 10 s more.
         settle = time.monotonic() + float(spec.get("settle", 10.0))
-        arrivals = fake.arrivals
+        arrivals = self.arrivals()
         while time.monotonic() < settle and any(k not in arrivals for k in started):
             await asyncio.sleep(0.05)
-            arrivals = fake.arrivals
+            arrivals = self.arrivals()
         latencies = sorted((arrivals[k] - t) * 1000 for k, t in started.items() if k in arrivals)
         replied_in_time = sum(1 for k, t in started.items() if arrivals.get(k, 1e18) <= deadline)
         last_reply = max((arrivals[k] for k in started if k in arrivals), default=begin)
@@ -172,7 +191,7 @@ class Load:
             "elapsed_s": round(elapsed, 3),
             "posted_per_s": len(started) / elapsed,
             # Updates answered within the run, per second of the run: what the bot sustains.
-            "replied_per_s": replied_in_time / elapsed,
+            "replied_per_s": replied_in_time / duration,
             "drained_s": round(max(0.0, last_reply - deadline), 3),
             "p50_ms": statistics.median(latencies) if latencies else None,
             "p99_ms": latencies[int(0.99 * (len(latencies) - 1))] if latencies else None,
