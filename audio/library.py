@@ -73,6 +73,12 @@ class AudioLibrary:
         path = self.folder / f"{key}.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
+    async def clip_for_text(self, text: str, title: str, unit: str = "Cầu Nối") -> Clip:
+        """A clip of any text read once (an announcement), cached like every clip."""
+        return await make_clip(
+            text, self.engine, self.folder, ClipStyle(repeat=1), title=title, unit=unit
+        )
+
     async def make_bulletin(
         self,
         session: AsyncSession,

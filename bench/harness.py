@@ -11,9 +11,10 @@ Each line it then reads is one run, answered by one line of results (with "chann
     {"channel": "telegram" | "zalo", "target": webhook_url, "secret": telegram_secret_token,
      "duration": seconds, "concurrency": C}     closed loop: C clients, each posts, waits, posts
      ... "rate": R instead of "concurrency"      open loop: R posts a second, whatever the answers
-Every update comes from a new chat and asks a question of the development set (accented,
-unaccented, teencode, typos, out of scope), in turn. Latency runs from the POST to the first
-reply for that chat reaching the fake API, on this process's clock."""
+A line {"op": "sends"} is answered with how many messages each Telegram chat received since the
+last such line. Every update comes from a new chat and asks a question of the development set
+(accented, unaccented, teencode, typos, out of scope), in turn. Latency runs from the POST to
+the first reply for that chat reaching the fake API, on this process's clock."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +68,15 @@ class TimedTelegram(FakeTelegram):
     def __init__(self) -> None:
         super().__init__(TELEGRAM_TOKEN)
         self._arrivals: dict[str, float] = {}
+        self.sends: Counter[str] = Counter()  # messages and clips each chat received
 
     @property
     def arrivals(self) -> dict[str, float]:
         for call in self.calls:
             if call.method in ("sendMessage", "sendAudio") and "chat_id" in call.params:
-                self._arrivals.setdefault(str(call.params["chat_id"]), call.at)
+                chat = str(call.params["chat_id"])
+                self._arrivals.setdefault(chat, call.at)
+                self.sends[chat] += 1
         self.calls.clear()
         return self._arrivals
 
@@ -183,6 +188,7 @@ class Load:
         replied_in_time = sum(1 for k, t in started.items() if arrivals.get(k, 1e18) <= deadline)
         last_reply = max((arrivals[k] for k in started if k in arrivals), default=begin)
         return {
+            "keys": list(started) if spec.get("keys") else None,
             "posted": len(started),
             "accepted": statuses.get(200, 0),
             "statuses": {str(k): v for k, v in sorted(statuses.items())},
@@ -216,6 +222,11 @@ async def main() -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while line := await reader.readline():
         spec = json.loads(line)
+        if spec.get("op") == "sends":  # per chat, what Telegram received since the last ask
+            telegram.arrivals  # noqa: B018 - takes in the calls recorded since
+            print(json.dumps(dict(telegram.sends)), flush=True)
+            telegram.sends.clear()
+            continue
         print(json.dumps(await load.run(spec)), flush=True)
     for server in servers:
         await server.close()

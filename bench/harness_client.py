@@ -22,6 +22,7 @@ class Harness:
             str(HARNESS),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
+            limit=64 * 1024 * 1024,  # a line of per-chat counts for 10,000 chats is long
         )
         self.urls = json.loads(await self._line())
         return self
@@ -37,6 +38,13 @@ class Harness:
         """One load run against `target`; returns the harness's figures."""
         assert self.process is not None and self.process.stdin is not None
         self.process.stdin.write(json.dumps(spec).encode() + b"\n")
+        await self.process.stdin.drain()
+        return json.loads(await self._line())
+
+    async def sends(self) -> dict[str, int]:
+        """Messages each Telegram chat received since the last call."""
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(b'{"op": "sends"}\n')
         await self.process.stdin.drain()
         return json.loads(await self._line())
 

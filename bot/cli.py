@@ -55,6 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web application (web chat, dashboard, /healthz)")
     serve.add_argument("--host", default=None, help="address to listen on (default: HOST)")
     serve.add_argument("--port", type=int, default=None, help="port (default: PORT)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes sharing the port, restarted if one dies (default: WORKERS)",
+    )
+    serve.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="share the port with other `serve` processes (SO_REUSEPORT)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     officer = sub.add_parser("officer", help="officer accounts for the dashboard")
@@ -243,7 +254,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.web.app import serve
 
     setup_logging(settings.log_level, settings.log_format)  # a server logs at its own level
-    serve(settings, args.host, args.port)
+    workers = args.workers or settings.workers
+    if workers > 1:
+        from bot.workers import supervise
+
+        return supervise(settings, workers, args.host, args.port)
+    serve(settings, args.host, args.port, reuse_port=args.reuse_port or settings.reuse_port)
     return 0
 
 

@@ -37,6 +37,14 @@ MESSAGES = Message.__table__
 CONVERSATIONS = Conversation.__table__
 
 
+# An event taken this long ago and not finished was left by a worker that died.
+STALE_AFTER = dt.timedelta(seconds=20)
+
+
+class StillHandling(Exception):
+    """The event is being handled by another attempt: the platform should retry later."""
+
+
 @dataclass
 class State:
     """A conversation as loaded: its state, data and version (for the compare-and-set)."""
@@ -95,7 +103,7 @@ class Core:
                     extra={"address": str(inbound.address), "event_id": inbound.event_id},
                 )
                 return []
-            citizen, conversation, message_id = received
+            citizen, conversation, message_id, resumed = received
             inbound = self._press_numbered_choice(inbound, conversation)
             ctx = Context(
                 inbound=inbound,
@@ -110,6 +118,7 @@ class Core:
                 max_message_chars=self.max_message_chars,
                 inbound_state=conversation.state,
                 audio=self.audio,
+                resumed=resumed,
             )
             citizen_id = citizen.id
             try:
@@ -119,6 +128,7 @@ class Core:
                 await session.rollback()  # the message itself was committed before
                 citizen = await session.get(Citizen, citizen_id)
                 replies = [Reply(self.content.messages.error_reply)]
+                await _mark_done(session, inbound)  # answered, if only with an apology
                 rows = await self._add_replies(session, citizen, replies, private=False, now=now)
                 await session.commit()
             else:
@@ -130,8 +140,12 @@ class Core:
 
     async def _receive(
         self, session: AsyncSession, inbound: Inbound, now: dt.datetime
-    ) -> tuple[Citizen, State, int] | None:
-        """Records the event, the citizen and the message, and commits: nothing is lost."""
+    ) -> tuple[Citizen, State, int, bool] | None:
+        """Records the event, the citizen and the message, and commits: nothing is lost.
+        Returns None for an event already handled; raises StillHandling for one being handled
+        now (the platform is told to retry later). The last item says whether this resumes an
+        event whose first handling died before it finished (its message is stored already)."""
+        resumed: int | None = None
         for attempt in (1, 2):
             if inbound.event_id:
                 try:
@@ -140,11 +154,14 @@ class Core:
                             channel=inbound.address.channel,
                             event_id=inbound.event_id,
                             created_at=now,
+                            done=False,
                         )
                     )
                 except IntegrityError:
                     await session.rollback()
-                    return None
+                    resumed = await self._resume(session, inbound, now)
+                    if resumed is None:
+                        return None
             try:
                 citizen, conversation = await self._citizen(session, inbound, now)
             except IntegrityError:
@@ -154,6 +171,9 @@ class Core:
                     raise
                 continue
             break
+        if resumed is not None:
+            await session.commit()
+            return citizen, conversation, resumed, True
         text = clean_display(inbound.text) if inbound.text else None
         private = conversation.state in PRIVATE_STATES
         if not private and conversation.data.get("has_private"):
@@ -178,7 +198,50 @@ class Core:
             .returning(MESSAGES.c.id)
         )
         await session.commit()
-        return citizen, conversation, message_id
+        return citizen, conversation, message_id, False
+
+    async def _resume(
+        self, session: AsyncSession, inbound: Inbound, now: dt.datetime
+    ) -> int | None:
+        """An event seen before. Handled: None (ignore it). Being handled (recently taken):
+        StillHandling. Taken long ago and never finished (the worker died): this worker takes
+        it over with a compare-and-set and returns the id of its stored message."""
+        channel, event_id = inbound.address.channel, inbound.event_id
+        seen = (
+            await session.execute(
+                select(EVENTS.c.done, EVENTS.c.created_at).where(
+                    EVENTS.c.channel == channel, EVENTS.c.event_id == event_id
+                )
+            )
+        ).first()
+        if seen is None or seen.done:
+            return None
+        taken_at = seen.created_at
+        if taken_at.tzinfo is None:
+            taken_at = taken_at.replace(tzinfo=dt.UTC)
+        if now - taken_at < STALE_AFTER:
+            raise StillHandling(event_id)
+        took = await session.execute(
+            update(EVENTS)
+            .where(
+                EVENTS.c.channel == channel,
+                EVENTS.c.event_id == event_id,
+                EVENTS.c.done.is_(False),
+                EVENTS.c.created_at == seen.created_at,
+            )
+            .values(created_at=now)
+        )
+        message_id = await session.scalar(
+            select(MESSAGES.c.id)
+            .where(MESSAGES.c.event_id == event_id, MESSAGES.c.direction == "in")
+            .order_by(MESSAGES.c.id.desc())
+            .limit(1)
+        )
+        if took.rowcount != 1 or message_id is None:
+            await session.rollback()
+            raise StillHandling(event_id)  # another worker took it over a moment ago
+        log.warning("resuming an event whose handling never finished", extra={"event": event_id})
+        return message_id
 
     async def _citizen(
         self, session: AsyncSession, inbound: Inbound, now: dt.datetime
@@ -211,6 +274,8 @@ class Core:
                 citizen.display_name = inbound.display_name
             if inbound.kind != Kind.UNFOLLOW:
                 citizen.last_inbound_at = now
+                if citizen.unreachable:
+                    citizen.unreachable = False  # they unblocked the bot, or came back
         if state is None:
             state = State(IDLE, {}, 0)
             await session.execute(
@@ -260,6 +325,7 @@ class Core:
                 "conversation changed concurrently; state not saved",
                 extra={"citizen_id": ctx.citizen.id},
             )
+        await _mark_done(session, ctx.inbound)
         rows = await self._add_replies(session, ctx.citizen, replies, private, now)
         await session.commit()
         return rows
@@ -295,8 +361,22 @@ class Core:
         route = self._routes.get(citizen.channel)
         if route is None:
             return []
-        _, render = route
-        return await claim_new(session, citizen, [render(reply) for reply in replies], now)
+        outbox, render = route
+        contents = [render(reply) for reply in replies]
+        return await claim_new(session, citizen, contents, now, outbox.lease)
+
+
+async def _mark_done(session: AsyncSession, inbound: Inbound) -> None:
+    """The event is handled: a retry of it from the platform is ignored from now on."""
+    if inbound.event_id:
+        await session.execute(
+            update(EVENTS)
+            .where(
+                EVENTS.c.channel == inbound.address.channel,
+                EVENTS.c.event_id == inbound.event_id,
+            )
+            .values(done=True)
+        )
 
 
 async def _erase_private(session: AsyncSession, citizen_id: int) -> None:

@@ -85,11 +85,13 @@ class Outbox:
         senders: dict[str, Sender],
         clock: Callable[[], dt.datetime] | None = None,
         concurrency: int = 8,
+        lease: dt.timedelta = CLAIM_LEASE,
     ):
         self.session_factory = session_factory
         self.senders = senders
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.concurrency = concurrency  # citizens sent to side by side in a pass
+        self.lease = lease  # how long a claim lasts before another worker may take the row
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -287,7 +289,7 @@ class Outbox:
                         .values(
                             status=SENDING,
                             attempts=table.c.attempts + 1,
-                            next_try_at=now + CLAIM_LEASE,
+                            next_try_at=now + self.lease,
                         )
                         .returning(table.c.id)
                     )
@@ -310,7 +312,7 @@ class Outbox:
                 .values(
                     status=SENDING,
                     attempts=OutboxMessage.attempts + 1,
-                    next_try_at=now + CLAIM_LEASE,
+                    next_try_at=now + self.lease,
                 )
             )
             await session.commit()
@@ -359,7 +361,11 @@ class Outbox:
 
 
 async def claim_new(
-    session: AsyncSession, citizen: Citizen, contents: list[OutboxContent], now: dt.datetime
+    session: AsyncSession,
+    citizen: Citizen,
+    contents: list[OutboxContent],
+    now: dt.datetime,
+    lease: dt.timedelta = CLAIM_LEASE,
 ) -> list[OutboxMessage]:
     """Writes rows already claimed by the worker that sends them at once (the replies to the
     message it is handling); returns them, not attached to the session, with their ids."""
@@ -372,7 +378,7 @@ async def claim_new(
             "payload": payload,
             "status": SENDING,
             "attempts": 1,
-            "next_try_at": now + CLAIM_LEASE,
+            "next_try_at": now + lease,
             "created_at": now,
         }
         for text, payload in contents

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8080", description="the address citizens and officers use"
     )
+    outbox_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="how long a worker's claim on a message lasts; after a crash, another "
+        "worker sends what it had claimed once this has passed",
+    )
     outbox_enabled: bool = Field(
         default=True, description="run the outbox sender in this process (off for extra workers)"
     )

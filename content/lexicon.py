@@ -28,3 +28,8 @@ class Lexicon(BaseModel):
     # folded answers meaning yes and no
     yes_words: tuple[str, ...] = ()
     no_words: tuple[str, ...] = ()
+    # announcements: folded whole messages that subscribe or leave, and one-word messages
+    # (lower case, accents as typed) that leave when no conversation is under way
+    subscribe_phrases: tuple[str, ...] = ()
+    leave_phrases: tuple[str, ...] = ()
+    leave_words: tuple[str, ...] = ()

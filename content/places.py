@@ -147,6 +147,13 @@ class Places:
                     return place.name
         return None
 
+    def provinces(self) -> list[tuple[str, str]]:
+        """Today's provinces as (code, name), in alphabetical order."""
+        return sorted(
+            ((code, name) for name, code in self._data[2].values()),
+            key=lambda p: _key(_short(p[1])),
+        )
+
     def province_code_of(self, code: str) -> str | None:
         kind, _, value = code.partition(":")
         if kind == "p":

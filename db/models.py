@@ -1,4 +1,5 @@
-"""Tables: citizens, conversations, the message log, the question log and processed events."""
+"""Tables: citizens, conversations, the message log, the question log, processed events,
+officers, the outbox, dialogue sessions, audio bulletins, and announcements to subscribers."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -158,7 +160,10 @@ class ProcessedEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # when last taken
+    # Handled to the end. An event taken but not done was left by a worker that died, once it
+    # is old enough: a retry from the platform takes it over (bot/core.py).
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_true())
 
 
 class Officer(Base):
@@ -213,11 +218,16 @@ class OutboxMessage(Base):
     """A message to deliver to a citizen, retried with back-off until sent or given up."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_try_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_try_at"),
+        # One announcement reaches one citizen once, whoever presses "send" and how often.
+        UniqueConstraint("announcement_id", "citizen_id", name="uq_outbox_announcement_citizen"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
     question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id"))
     channel: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -300,3 +310,64 @@ class AudioUpload(Base):
     channel: Mapped[str] = mapped_column(String(16))
     file_id: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Subscription(Base):
+    """A citizen who receives announcements for their locality; one row each, deleted when
+    they leave. The locality follows the citizen's chosen one; the province is kept so that a
+    province-wide announcement finds its subscribers with one indexed query."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        Index("ix_subscriptions_locality", "locality_id"),
+        Index("ix_subscriptions_province", "province_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), unique=True)
+    locality_id: Mapped[str] = mapped_column(String(64))
+    province_code: Mapped[str | None] = mapped_column(String(2))  # today's province
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AnnouncementStatus:
+    DRAFT = "draft"
+    SENDING = "sending"  # queued in the outbox; some rows not delivered yet
+    DONE = "done"  # every row delivered, failed, unreachable or waiting for the citizen
+    LABELS: ClassVar[dict[str, str]] = {
+        DRAFT: "Bản nháp",
+        SENDING: "Đang gửi",
+        DONE: "Đã gửi xong",
+    }
+
+
+class Announcement(Base):
+    """An announcement (thông báo) from officers to the subscribers of a locality or province."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (Index("ix_announcements_locality_created", "locality_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The target: a content locality id, "p:NN" (a whole province) or "w:NNNNN" (a commune).
+    locality_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    audio_key: Mapped[str | None] = mapped_column(String(64))  # a clip of the audio library
+    status: Mapped[str] = mapped_column(String(16), default=AnnouncementStatus.DRAFT)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]  # when "send" was pressed
+    done_at: Mapped[dt.datetime | None]  # when the last row left the queue
+
+
+class JobLease(Base):
+    """Who runs a background job, until when: a job runs once however many workers there are
+    (bot/jobs.py)."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    until: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime]

@@ -13,6 +13,7 @@ from handlers import (
     locality,
     menu,
     questions,
+    subscriptions,
     supports,
 )
 from handlers.context import IDLE, Context
@@ -34,6 +35,10 @@ async def route(ctx: Context) -> list[Reply]:
 
     text = inbound.text
     key = ctx.index.normalizer.key(text)
+    if key in lexicon.leave_phrases:  # "hủy thông báo": unambiguous, in any state
+        return await subscriptions.leave(ctx)
+    if subscriptions.is_leave_word(ctx, text):  # "HỦY": leaves, or cancels what is under way
+        return await subscriptions.leave_word(ctx)
     if key in lexicon.cancel_words:
         ctx.clear_state()
         return [menu.menu(ctx, ctx.msgs.cancelled)]
@@ -48,6 +53,9 @@ async def route(ctx: Context) -> list[Reply]:
         return [menu.menu(ctx)]
     if key in lexicon.help_words:
         return menu.help_reply(ctx)
+    if key in lexicon.subscribe_phrases:
+        ctx.clear_state()
+        return await subscriptions.start(ctx)
 
     if text.strip().rstrip(".").isdigit() and ctx.state == IDLE:
         # A number that is not one of the choices shown (those are pressed by the core).
@@ -64,7 +72,7 @@ async def route(ctx: Context) -> list[Reply]:
     if ctx.state == questions.AWAITING_QUESTION:
         return await questions.receive_question(ctx, text)
     if ctx.state == locality.CHOOSING_LOCALITY:
-        return locality.receive_name(ctx, text)
+        return await locality.receive_name(ctx, text)
     if key in lexicon.greetings:
         return menu.greet(ctx)
     if key in lexicon.thanks:
@@ -80,6 +88,7 @@ async def _command(ctx: Context, name: str, argument: str | None) -> list[Reply]
         if argument and argument in ctx.content.localities:
             # A deep link printed by a commune opens the bot with its locality chosen.
             ctx.citizen.locality_id = argument
+            await subscriptions.follow_locality(ctx, subscribe=False)
         return menu.greet(ctx)
     shortcuts = {
         "help": "help",
@@ -92,6 +101,8 @@ async def _command(ctx: Context, name: str, argument: str | None) -> list[Reply]
         "diaphuong": "m:loc",
         "traloi": "m:answers",
         "lienhe": "m:contacts",
+        "thongbao": "m:sub",
+        "huythongbao": "sub:off",
     }
     return await _button(ctx, shortcuts.get(name, "menu"))
 
@@ -124,7 +135,9 @@ async def _button(ctx: Context, payload: str) -> list[Reply]:
     if kind == "sup" and rest:
         return supports.press(ctx, rest)
     if kind == "loc" and rest:
-        return locality.choose(ctx, rest)
+        return await locality.choose(ctx, rest)
+    if kind == "sub" and rest == "off":
+        return await subscriptions.leave(ctx)
     if kind == "q" and rest.startswith("send:") and rest[5:].isdigit():
         return await questions.send_existing(ctx, int(rest[5:]))
     return [menu.menu(ctx, ctx.msgs.unknown_button)]
@@ -152,6 +165,8 @@ async def _menu_item(ctx: Context, item: str) -> list[Reply]:
         return await listen.bulletin(ctx)
     if item == "loc":
         return locality.prompt(ctx)
+    if item == "sub":
+        return await subscriptions.start(ctx)
     return [menu.menu(ctx, ctx.msgs.unknown_button)]
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.types import Button, Inbound
@@ -31,6 +32,7 @@ class Context:
     max_message_chars: int = 2000
     inbound_state: str = IDLE  # the state when the message arrived
     audio: Any = None  # audio.library.AudioLibrary
+    resumed: bool = False  # handling again an event whose first handling died midway
     questions_logged: list[int] = field(default_factory=list)
 
     @property
@@ -54,6 +56,13 @@ class Context:
 
     async def log_question(self, text: str, normalized: str, **fields: Any) -> Question:
         """Stores a citizen question and commits it, before any reply is produced."""
+        if self.resumed:  # a handling that died may have stored it already
+            stored = await self.session.scalar(
+                select(Question).where(Question.message_id == self.message_id)
+            )
+            if stored is not None:
+                self.questions_logged.append(stored.id)
+                return stored
         question = Question(
             citizen_id=self.citizen.id,
             message_id=self.message_id,

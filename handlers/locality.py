@@ -93,25 +93,32 @@ def province_code(ctx: Context, locality_id: str | None) -> str | None:
     return PLACES.province_code_of(locality_id)
 
 
-def save(ctx: Context, choice: Choice) -> list[Reply]:
+async def save(ctx: Context, choice: Choice) -> list[Reply]:
+    from handlers import subscriptions
+
+    then_subscribe = ctx.data.get("then") == subscriptions.THEN_SUBSCRIBE
     ctx.citizen.locality_id = choice.locality_id
     ctx.set_state(IDLE)
     text = ctx.msgs.locality_saved.format(name=choice.name)
     if choice.now:
         text += "\n" + ctx.msgs.locality_now.format(now=choice.now)
+    # Announcements follow the citizen's locality; a subscription waiting for it is made now.
+    note = await subscriptions.follow_locality(ctx, subscribe=then_subscribe)
+    if note:
+        text += "\n\n" + note
     reply = menu(ctx, f"{text}\n\n{ctx.msgs.menu_prompt}")
     return [Reply(reply.text, (*reply.buttons, Button(ctx.msgs.btn_contacts, "m:contacts")))]
 
 
-def choose(ctx: Context, locality_id: str) -> list[Reply]:
+async def choose(ctx: Context, locality_id: str) -> list[Reply]:
     loc = ctx.content.localities.get(locality_id)
     if loc is None:
         return [Reply(ctx.msgs.unknown_button, (ctx.menu_button(),))]
-    return save(ctx, Choice(loc.id, loc.name, loc.now))
+    return await save(ctx, Choice(loc.id, loc.name, loc.now))
 
 
-def receive_name(ctx: Context, text: str) -> list[Reply]:
+async def receive_name(ctx: Context, text: str) -> list[Reply]:
     found = find_locality(ctx, text)
     if found:
-        return save(ctx, found)
+        return await save(ctx, found)
     return [Reply(ctx.msgs.locality_not_found.format(text=text[:80]), _buttons(ctx))]

@@ -12,6 +12,7 @@ MENU_ITEMS = (
     ("menu_ask_officer", "m:ask"),
     ("menu_audio", "m:audio"),
     ("menu_locality", "m:loc"),
+    ("menu_subscribe", "m:sub"),
 )
 
 

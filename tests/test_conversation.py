@@ -15,6 +15,7 @@ MAIN_MENU = [
     "Gửi câu hỏi cho cán bộ",
     "Bản tin âm thanh",
     "Chọn địa phương",
+    "Đăng ký nhận thông báo",
 ]
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Durations as timedelta: what PTB's next major version does by default (no deprecation noise).
@@ -31,12 +33,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.channels.telegram_http import AiohttpRequest
-from bot.core import Core
+from bot.core import Core, StillHandling
 from bot.outbox import DeliveryError, Outbox, OutboxContent
 from bot.render import split_text
 from bot.settings import Settings
 from bot.types import Address, Inbound, Kind, Reply
-from db.models import Citizen, OutboxMessage
+from db.models import AudioUpload, Citizen, OutboxMessage
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -52,6 +54,7 @@ COMMANDS = [
     ("guicauhoi", "Gửi câu hỏi cho cán bộ"),
     ("bantin", "Bản tin âm thanh"),
     ("diaphuong", "Chọn địa phương"),
+    ("thongbao", "Đăng ký nhận thông báo"),
 ]
 
 
@@ -84,6 +87,7 @@ class TelegramChannel:
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         core.deliver_through(CHANNEL, outbox, self.outbox_content)
+        self._retry_later: set[int] = set()  # updates another attempt is handling now
 
     # ---- life cycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -126,6 +130,10 @@ class TelegramChannel:
             raise web.HTTPBadRequest(text="malformed update") from exc
         # Handled before answering: the question is committed when Telegram gets its 200.
         await self.application.process_update(update)
+        if update.update_id in self._retry_later:
+            self._retry_later.discard(update.update_id)
+            # Another attempt is handling this update right now: Telegram retries later.
+            raise web.HTTPServiceUnavailable(text="update being handled; retry later")
         return web.json_response({"ok": True})
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,6 +149,8 @@ class TelegramChannel:
         typing = asyncio.create_task(self._typing_after(inbound.address.user_id, TYPING_DELAY))
         try:
             await self.core.handle(inbound)  # the replies go out through the outbox
+        except StillHandling:
+            self._retry_later.add(update.update_id)
         finally:
             typing.cancel()
 
@@ -243,6 +253,8 @@ class TelegramSender:
 
     def __init__(self, channel: TelegramChannel):
         self.channel = channel
+        self._upload_locks: dict[str, asyncio.Lock] = {}
+        self._file_ids: dict[str, str] = {}  # clip key -> Telegram's file_id
 
     async def send(self, session: AsyncSession, citizen: Citizen, row: OutboxMessage) -> str | None:
         bot = self.channel.application.bot
@@ -276,37 +288,45 @@ class TelegramSender:
         return message_id
 
     async def _send_audio(self, session: AsyncSession, chat_id: int, audio: dict[str, str]) -> str:
-        """Sends a clip; the file_id Telegram returns is kept, so each clip is uploaded once."""
-        from sqlalchemy import select
-
-        from db.models import AudioUpload
-
+        """Sends a clip; the file_id Telegram returns is kept, so each clip is uploaded once
+        (in this worker: one upload at a time per clip; across workers: the first stored wins
+        and a second upload is harmless)."""
         bot = self.channel.application.bot
-        cached = await session.scalar(
-            select(AudioUpload).where(
-                AudioUpload.clip_key == audio["key"], AudioUpload.channel == CHANNEL
-            )
-        )
+        key = audio["key"]
         await bot.send_chat_action(chat_id, ChatAction.UPLOAD_VOICE)
-        if cached is not None:
-            sent = await bot.send_audio(chat_id, cached.file_id, title=audio["title"])
-            return str(sent.message_id)
+        async with self._upload_locks.setdefault(key, asyncio.Lock()):
+            file_id = self._file_ids.get(key) or await session.scalar(
+                select(AudioUpload.file_id).where(
+                    AudioUpload.clip_key == key, AudioUpload.channel == CHANNEL
+                )
+            )
+            if file_id is None:
+                return await self._upload(session, chat_id, audio)
+            self._file_ids[key] = file_id
+        sent = await bot.send_audio(chat_id, file_id, title=audio["title"])
+        return str(sent.message_id)
+
+    async def _upload(self, session: AsyncSession, chat_id: int, audio: dict[str, str]) -> str:
         library = self.channel.core.audio
         path = library.path(audio["key"]) if library else None
         if path is None:
             raise TelegramError("clip file missing")
         with path.open("rb") as handle:
-            sent = await bot.send_audio(
+            sent = await self.channel.application.bot.send_audio(
                 chat_id, handle, title=audio["title"], filename=f"{audio['title'][:40]}.mp3"
             )
         if sent.audio:
-            session.add(
-                AudioUpload(
-                    clip_key=audio["key"],
-                    channel=CHANNEL,
-                    file_id=sent.audio.file_id,
-                    created_at=dt.datetime.now(dt.UTC),
-                )
-            )
-            await session.flush()
+            self._file_ids[audio["key"]] = sent.audio.file_id
+            try:
+                async with session.begin_nested():
+                    session.add(
+                        AudioUpload(
+                            clip_key=audio["key"],
+                            channel=CHANNEL,
+                            file_id=sent.audio.file_id,
+                            created_at=dt.datetime.now(dt.UTC),
+                        )
+                    )
+            except IntegrityError:
+                pass  # another worker stored its upload of this clip first; either id works
         return str(sent.message_id)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import render
 from bot.channels import zalo_api as api
-from bot.core import Core
+from bot.core import Core, StillHandling
 from bot.outbox import DeliveryError, Outbox, OutboxContent, release_waiting
 from bot.render import split_text
 from bot.settings import Settings
@@ -182,7 +182,10 @@ class ZaloChannel:
             raise web.HTTPBadRequest(text="event without a sender")
         await self._release_waiting(inbound.address)
         # Committed before Zalo gets its 200; the replies go out through the outbox.
-        await self.core.handle(inbound)
+        try:
+            await self.core.handle(inbound)
+        except StillHandling as exc:  # another attempt is handling it now: Zalo retries later
+            raise web.HTTPServiceUnavailable(text="event being handled; retry later") from exc
         return web.json_response({"ok": True})
 
     async def to_inbound(self, event: dict[str, Any]) -> Inbound | None:

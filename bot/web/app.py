@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.outbox import ConversationLogSender, Outbox
 from bot.runtime import Knowledge, start_runtime
 from bot.settings import Settings, secret_key
-from bot.web import audio, chat, dashboard, dialogue, keys, pages, reports
+from bot.web import announcements, audio, chat, dashboard, dialogue, keys, pages, reports
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -45,7 +47,11 @@ def create_app(
         app[keys.RUNTIME] = runtime
         app[keys.SESSIONS] = runtime.core.session_factory
         senders = {"web": ConversationLogSender(), "console": ConversationLogSender()}
-        app[keys.OUTBOX] = Outbox(runtime.core.session_factory, senders)
+        app[keys.OUTBOX] = Outbox(
+            runtime.core.session_factory,
+            senders,
+            lease=dt.timedelta(seconds=settings.outbox_lease_seconds),
+        )
         yield
         await runtime.close()
 
@@ -54,6 +60,18 @@ def create_app(
         task = asyncio.create_task(app[keys.OUTBOX].run()) if enabled else None
         yield
         await app[keys.OUTBOX].drain()
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
+        from bot.jobs import Jobs
+
+        enabled = run_outbox and settings.outbox_enabled  # background work of this worker
+        jobs = Jobs(app[keys.RUNTIME].core.session_factory)
+        task = asyncio.create_task(jobs.loop()) if enabled else None
+        yield
         if task:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -87,21 +105,30 @@ def create_app(
         app.cleanup_ctx.append(telegram_ctx)
         app.router.add_post("/telegram/webhook", _telegram_webhook)
     app.cleanup_ctx.append(outbox_ctx)
+    app.cleanup_ctx.append(jobs_ctx)
     pages.setup(app)
     chat.setup(app)
     dashboard.setup(app)
     dialogue.setup(app)
     reports.setup(app)
     audio.setup(app)
+    announcements.setup(app)
     app.router.add_static("/static", HERE / "static")
     return app
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+def serve(
+    settings: Settings, host: str | None = None, port: int | None = None, reuse_port: bool = False
+) -> None:
     host = host or settings.host
     port = port or settings.port
-    log.info("serving", extra={"url": f"http://{host}:{port}/"})
+    log.info("serving", extra={"url": f"http://{host}:{port}/", "pid": os.getpid()})
     print(f"Cầu Nối đang chạy: http://{host}:{port}/  (Ctrl+C để dừng)", flush=True)
+    if settings.uvloop:
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     # On SIGTERM or SIGINT aiohttp stops accepting connections and gives in-flight requests
     # up to `shutdown_timeout` seconds to finish before the cleanup contexts run.
     web.run_app(
@@ -111,6 +138,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         shutdown_timeout=30,
         access_log=logging.getLogger("aiohttp.access"),
         print=None,
+        reuse_port=reuse_port or None,
     )
 
 

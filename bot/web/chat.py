@@ -5,6 +5,7 @@ the event id, so a double-submitted form is handled once."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 
@@ -12,6 +13,7 @@ from aiohttp import web
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from bot.core import StillHandling
 from bot.types import Address, Inbound, Kind
 from bot.web import keys
 from bot.web.auth import set_cookie
@@ -107,7 +109,8 @@ async def post(request: web.Request) -> web.StreamResponse:
         inbound = Inbound(
             address, Kind.TEXT, text=str(form.get("text", ""))[:20000], event_id=event_id
         )
-    await request.app[keys.RUNTIME].core.handle(inbound)
+    with contextlib.suppress(StillHandling):  # the same form sent twice: the first answers
+        await request.app[keys.RUNTIME].core.handle(inbound)
     raise web.HTTPSeeOther("/chat#end")
 
 
