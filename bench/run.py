@@ -149,7 +149,7 @@ def main() -> None:
 
     # The bots run on uvloop, as `serve` does; the bare bot shares the same loop.
     telegram = uvloop.run(telegram_bench.main())
-    zalo = asyncio.run(zalo_bench.main())
+    zalo = uvloop.run(zalo_bench.main())
     scale = asyncio.run(scale_bench.main())
     crashes = asyncio.run(crash_bench.main())
     audio = asyncio.run(audio_bench.main())

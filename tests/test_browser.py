@@ -93,3 +93,44 @@ async def test_citizen_asks_officer_answers_citizen_reads(server, tmp_path):
         rows = [[c.value for c in r] for r in load_workbook(path)["Chi tiết"].iter_rows()]
         assert any("bị sạt lở" in str(r[3]) for r in rows[1:])
         await browser.close()
+
+
+async def test_citizen_subscribes_officer_announces_once_citizen_reads(server):
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        citizen = await (await browser.new_context()).new_page()
+        await citizen.goto(f"{server}/chat")
+        await citizen.click("button:has-text('Đăng ký nhận thông báo')")
+        await citizen.wait_for_selector("text=chọn địa phương trước")
+        await citizen.click("button:has-text('Thị xã Hương Trà')")
+        await citizen.wait_for_selector("text=Đã đăng ký nhận thông báo của Thị xã Hương Trà")
+
+        officer = await (await browser.new_context()).new_page()
+        await officer.goto(f"{server}/dashboard/login")
+        await officer.fill("input[name=username]", "canbo")
+        await officer.fill("input[name=password]", PASSWORD)
+        await officer.click("form.login button")
+        await officer.wait_for_selector("text=Câu hỏi của người dân")
+        await officer.click("a:has-text('Thông báo')")
+        await officer.select_option("select[name=locality]", "huong-tra")
+        await officer.fill("input[name=title]", "Lịch chi trả hỗ trợ tiền điện")
+        await officer.fill("textarea[name=text]", "Sáng thứ Bảy, xã chi trả tại nhà văn hoá.")
+        await officer.click("form.login button:has-text('Lưu nháp')")
+        # The preview shows what citizens receive, and how many it reaches.
+        await officer.wait_for_selector("text=Nhắn HỦY để ngừng nhận thông báo.")
+        send = officer.locator("form.send-once button")
+        assert "Gửi cho 1 người" in await send.inner_text()
+        await send.dblclick()  # a double press sends once
+        await officer.wait_for_function(
+            "document.getElementById('count-delivered')?.textContent === '1'", timeout=20_000
+        )
+        assert await officer.locator("#count-total").inner_text() == "1"
+
+        for _ in range(30):  # the web chat shows what the outbox wrote into the conversation
+            await citizen.reload()
+            if "Lịch chi trả hỗ trợ tiền điện" in await citizen.content():
+                break
+            await citizen.wait_for_timeout(300)
+        body = await citizen.content()
+        assert body.count("Sáng thứ Bảy, xã chi trả tại nhà văn hoá.") == 1
+        await browser.close()
