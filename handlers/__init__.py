@@ -37,9 +37,10 @@ async def route(ctx: Context) -> list[Reply]:
     key = ctx.index.normalizer.key(text)
     if key in lexicon.leave_phrases:  # "hủy thông báo": unambiguous, in any state
         return await subscriptions.leave(ctx)
-    if subscriptions.is_leave_word(ctx, text):  # "HỦY": leaves, or cancels what is under way
-        return await subscriptions.leave_word(ctx)
-    if key in lexicon.cancel_words:
+    yes_no = _answers_yes_no(ctx, text, key)
+    if subscriptions.is_leave_word(ctx, text) and not yes_no:
+        return await subscriptions.leave_word(ctx)  # "HỦY": leaves, or cancels what is under way
+    if key in lexicon.cancel_words and not yes_no:
         ctx.clear_state()
         return [menu.menu(ctx, ctx.msgs.cancelled)]
     if key in lexicon.back_words and ctx.state == household_check.STATE:
@@ -78,6 +79,17 @@ async def route(ctx: Context) -> list[Reply]:
     if key in lexicon.thanks:
         return [menu.menu(ctx, ctx.msgs.thanks_reply)]
     return await faq.answer_text(ctx, text)
+
+
+def _answers_yes_no(ctx: Context, text: str, key: str) -> bool:
+    """Without diacritics, "dung" is both "dừng" (stop) and "đúng" (right, yes). While a yes/no
+    question is asked it answers it; only "dừng" typed with its accents stops the flow."""
+    asking = ctx.state in (household_check.STATE, legal_aid.STATE, supports.STATE)
+    typed = text.strip().rstrip(".!").lower()
+    return asking and key in ctx.content.lexicon.yes_words and typed not in STOP_WORDS
+
+
+STOP_WORDS = frozenset({"dừng", "dừng lại"})
 
 
 async def _command(ctx: Context, name: str, argument: str | None) -> list[Reply]:

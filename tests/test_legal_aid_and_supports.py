@@ -90,3 +90,20 @@ async def test_contacts_of_the_chosen_locality(chat):
     assert "0944912713" in chat.text  # Trung tâm Y tế huyện Kiên Hải, from the plan's letter
     assert "Trung tâm Trợ giúp pháp lý nhà nước tỉnh An Giang" in chat.text
     assert "Điện thoại: chưa có số đã kiểm chứng" in chat.text  # missing stays missing
+
+
+async def test_dung_without_accents_answers_yes_and_dung_with_accents_stops(chat):
+    # "dung" is "đúng" (yes) as well as "dừng" (stop): in a yes/no flow it answers the question.
+    await chat.say("/phaply")
+    await chat.press("Tôi có được giúp miễn phí không?")
+    await chat.say("dung")
+    assert "có thể được trợ giúp pháp lý miễn phí" in chat.text
+    await chat.say("/phaply")
+    await chat.press("Tôi có được giúp miễn phí không?")
+    await chat.say("đúng")
+    assert "có thể được trợ giúp pháp lý miễn phí" in chat.text
+    await chat.say("/phaply")
+    await chat.press("Tôi có được giúp miễn phí không?")
+    await chat.say("dừng")
+    assert "Câu 2/7" not in chat.text and "có thể được trợ giúp" not in chat.text
+    assert chat.last[0].buttons  # back at the menu
