@@ -34,8 +34,7 @@ async def one(harness: Harness, url: str, tmp: Path) -> dict[str, Any]:
         MEDIA_DIR=str(tmp / "media"),
     )
     serve = Serve(env, workers=2, log=tmp / "serve.log")
-    await serve.start()
-    await serve.wait_healthy(pids=2)
+    await serve.start()  # every worker answering
     try:
         load = await crash.crash_during_load(harness, serve, url, LOAD_SECONDS, LOAD_RATE)
         await serve.wait_healthy(pids=2)

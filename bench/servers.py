@@ -79,7 +79,11 @@ class Serve:
         if self.workers == 1:
             command.append("--reuse-port")  # a restarted worker can bind while old sockets close
         self.process = subprocess.Popen(command, env=self.env, stdout=out, stderr=out)
-        await self.wait_healthy(timeout)
+        try:
+            await self.wait_healthy(timeout, pids=self.workers)
+        except BaseException:
+            self.stop()  # never leave a half-started server behind
+            raise
 
     async def wait_healthy(self, timeout: float = 60.0, pids: int | None = None) -> set[int]:
         """Waits until /healthz answers (from `pids` different workers, when given)."""
