@@ -12,7 +12,7 @@ from bench.harness_client import Harness
 from bench.servers import Serve, environment, free_port
 
 pytestmark = pytest.mark.timeout(240)
-LEASE = "3"  # seconds before a dead worker's claimed messages are taken by another
+LEASE = "5"  # seconds before a dead worker's claimed messages are taken by another
 
 
 async def start_workers(harness: Harness, db_url: str, tmp_path, rate: str = "100000") -> Serve:  # type: ignore[no-untyped-def]
