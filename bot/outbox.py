@@ -103,24 +103,12 @@ class Outbox:
         self._forget = _forget
 
     def deliver_now(self, row_ids: list[int]) -> None:
-        """Sends rows just committed (a reply to the message being handled) at once, in order,
-        without waiting for the next pass; anything that fails stays for the retry loop."""
-        task = asyncio.create_task(self._deliver_in_order(row_ids))
+        """Sends rows just committed (an officer's answer, messages released by a citizen's
+        return) at once, in order, without waiting for the next pass; anything that fails
+        stays for the retry loop."""
+        task = asyncio.create_task(self._deliver(row_ids))
         self._tasks.add(task)
         task.add_done_callback(self._forget)
-
-    async def _deliver_in_order(self, row_ids: list[int]) -> None:
-        for row_id in row_ids:
-            try:
-                if not await self._deliver_one(row_id, self.clock()):
-                    return
-            except Exception:
-                log.exception("immediate delivery failed; the retry loop will take it")
-                return
-            async with self.session_factory() as session:
-                row = await session.get(OutboxMessage, row_id)
-                if row is None or row.status != OutboxStatus.SENT:
-                    return  # keep the order: later replies wait for this one
 
     async def deliver_claimed(
         self, rows: list[OutboxMessage], citizen: Citizen, wait: float = IMMEDIATE_WAIT
@@ -229,10 +217,13 @@ class Outbox:
                 await asyncio.wait_for(self._wake.wait(), timeout=interval)
 
     async def deliver_due(self) -> int:
-        """Claims a batch of due rows and sends them: one citizen's rows in order, different
-        citizens side by side. Returns how many rows were attempted."""
-        now = self.clock()
-        claimed = await self._claim_due(now)
+        """Claims a batch of due rows and sends them; returns how many rows were attempted."""
+        return await self._deliver(None)
+
+    async def _deliver(self, row_ids: list[int] | None) -> int:
+        """Claims the given rows (or a batch of due ones) and sends them: one citizen's rows
+        in order, different citizens side by side."""
+        claimed = await self._claim(self.clock(), row_ids)
         if not claimed:
             return 0
         async with self.session_factory() as session:
@@ -256,24 +247,25 @@ class Outbox:
         await asyncio.gather(*(send(c, batch) for c, batch in by_citizen.values()))
         return len(rows)
 
-    async def _claim_due(self, now: dt.datetime) -> list[int]:
-        """Takes up to BATCH due rows for this worker in one transaction. On PostgreSQL the rows
-        are locked with SKIP LOCKED, so workers claiming at the same moment take different
-        rows; everywhere, the UPDATE takes only rows still due (a compare-and-set), and
-        RETURNING says which this worker got."""
+    async def _claim(self, now: dt.datetime, ids: list[int] | None) -> list[int]:
+        """Takes the given rows, or up to BATCH due ones, for this worker in one transaction.
+        On PostgreSQL due rows are locked with SKIP LOCKED, so workers claiming at the same
+        moment take different rows; everywhere, the UPDATE takes only rows still due (a
+        compare-and-set), and RETURNING says which this worker got."""
         async with self.session_factory() as session:
-            due = (
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status.in_((OutboxStatus.PENDING, SENDING)),
-                    OutboxMessage.next_try_at <= now,
+            if ids is None:
+                due = (
+                    select(OutboxMessage.id)
+                    .where(
+                        OutboxMessage.status.in_((OutboxStatus.PENDING, SENDING)),
+                        OutboxMessage.next_try_at <= now,
+                    )
+                    .order_by(OutboxMessage.next_try_at, OutboxMessage.id)
+                    .limit(BATCH)
                 )
-                .order_by(OutboxMessage.next_try_at, OutboxMessage.id)
-                .limit(BATCH)
-            )
-            if session.bind.dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)
-            ids = (await session.execute(due)).scalars().all()
+                if session.bind.dialect.name == "postgresql":
+                    due = due.with_for_update(skip_locked=True)
+                ids = list((await session.execute(due)).scalars().all())
             if not ids:
                 return []
             table = OutboxMessage.__table__
@@ -299,48 +291,6 @@ class Outbox:
             )
             await session.commit()
             return list(claimed)
-
-    async def _deliver_one(self, row_id: int, now: dt.datetime) -> bool:
-        async with self.session_factory() as session:
-            claimed = await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row_id,
-                    OutboxMessage.status.in_((OutboxStatus.PENDING, SENDING)),
-                    OutboxMessage.next_try_at <= now,
-                )
-                .values(
-                    status=SENDING,
-                    attempts=OutboxMessage.attempts + 1,
-                    next_try_at=now + self.lease,
-                )
-            )
-            await session.commit()
-            if claimed.rowcount != 1:
-                return False  # another worker took it
-            row = await session.get(OutboxMessage, row_id)
-            citizen = await session.get(Citizen, row.citizen_id)
-            sender = self.senders.get(row.channel)
-            # Release the database while the platform is called: SQLite has one writer.
-            await session.commit()
-            try:
-                if sender is None:
-                    raise DeliveryError(f"kênh '{row.channel}' chưa được bật", retry=False)
-                row.platform_message_id = await sender.send(session, citizen, row)
-            except DeliveryError as exc:
-                await session.rollback()
-                row = await session.get(OutboxMessage, row_id)
-                citizen = await session.get(Citizen, row.citizen_id)
-                self._failed(row, citizen, exc, now)
-                log.warning(
-                    "outbox delivery failed", extra={"outbox_id": row_id, "error": str(exc)}
-                )
-            else:
-                row.status = OutboxStatus.SENT
-                row.sent_at = now
-                row.last_error = None
-            await session.commit()
-            return True
 
     @staticmethod
     def _failed(row: OutboxMessage, citizen: Citizen, exc: DeliveryError, now: dt.datetime) -> None:
