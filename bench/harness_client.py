@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
+import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +59,28 @@ class Harness:
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
+
+
+@contextlib.asynccontextmanager
+async def app_under_load(knowledge: Any, **settings: Any) -> AsyncIterator[str]:
+    """Our web application in this process, on a fresh SQLite database, with `settings` (the
+    channel's); yields its base URL for the harness to post to."""
+    from aiohttp.test_utils import TestServer
+
+    from bot.settings import Settings
+    from bot.web.app import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
+            secret_key="bench",
+            log_level="WARNING",
+            media_dir=Path(tmp) / "media",
+            **settings,
+        )
+        server = TestServer(create_app(config, knowledge))
+        await server.start_server()
+        try:
+            yield str(server.make_url("/")).rstrip("/")
+        finally:
+            await server.close()

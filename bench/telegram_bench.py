@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,10 +22,9 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, MessageHandler, filters  # noqa: E402
 
 from bench.harness import TELEGRAM_TOKEN  # noqa: E402
-from bench.harness_client import Harness  # noqa: E402
+from bench.harness_client import Harness, app_under_load  # noqa: E402
 from bot.runtime import load_knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.web.app import create_app  # noqa: E402
 
 SECRET = "bench-secret"
 DURATION = 10.0
@@ -35,31 +33,22 @@ CONCURRENCY = 32
 
 async def bench_ours(harness: Harness, knowledge) -> dict:  # type: ignore[no-untyped-def]
     base = harness.urls["telegram"]
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
-            secret_key="b",
-            telegram_token=TELEGRAM_TOKEN,
-            telegram_mode="webhook",
-            telegram_webhook_secret=SECRET,
-            telegram_base_url=f"{base}/bot",
-            telegram_base_file_url=f"{base}/file/bot",
-            telegram_max_rate=100_000,
-            log_level="WARNING",
-            media_dir=Path(tmp) / "media",
+    async with app_under_load(
+        knowledge,
+        telegram_token=TELEGRAM_TOKEN,
+        telegram_mode="webhook",
+        telegram_webhook_secret=SECRET,
+        telegram_base_url=f"{base}/bot",
+        telegram_base_file_url=f"{base}/file/bot",
+        telegram_max_rate=100_000,
+    ) as url:
+        return await harness.run(
+            channel="telegram",
+            target=f"{url}/telegram/webhook",
+            secret=SECRET,
+            duration=DURATION,
+            concurrency=CONCURRENCY,
         )
-        server = TestServer(create_app(settings, knowledge))
-        await server.start_server()
-        try:
-            return await harness.run(
-                channel="telegram",
-                target=str(server.make_url("/telegram/webhook")),
-                secret=SECRET,
-                duration=DURATION,
-                concurrency=CONCURRENCY,
-            )
-        finally:
-            await server.close()
 
 
 async def bench_bare(harness: Harness) -> dict:

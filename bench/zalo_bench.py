@@ -5,19 +5,16 @@ API and the load generator in bench/harness.py's)."""
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiohttp.test_utils import TestServer  # noqa: E402
 
 from bench.harness import ZALO_APP  # noqa: E402
-from bench.harness_client import Harness  # noqa: E402
+from bench.harness_client import Harness, app_under_load  # noqa: E402
 from bot.runtime import load_knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.web.app import create_app  # noqa: E402
 
 DURATION = 10.0
 CONCURRENCY = 32
@@ -27,32 +24,23 @@ async def main() -> dict[str, float]:
     knowledge = load_knowledge(Settings())
     async with Harness() as harness:
         access, refresh = harness.urls["zalo_tokens"]
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
-                secret_key="b",
-                zalo_app_id=ZALO_APP[0],
-                zalo_app_secret=ZALO_APP[1],
-                zalo_oa_secret_key=ZALO_APP[2],
-                zalo_access_token=access,
-                zalo_refresh_token=refresh,
-                zalo_api_base=harness.urls["zalo"],
-                zalo_oauth_base=harness.urls["zalo"],
-                zalo_max_rate=100_000,  # the fake has no limit; a real OA is set by ZALO_MAX_RATE
-                log_level="WARNING",
-                media_dir=Path(tmp) / "media",
+        async with app_under_load(
+            knowledge,
+            zalo_app_id=ZALO_APP[0],
+            zalo_app_secret=ZALO_APP[1],
+            zalo_oa_secret_key=ZALO_APP[2],
+            zalo_access_token=access,
+            zalo_refresh_token=refresh,
+            zalo_api_base=harness.urls["zalo"],
+            zalo_oauth_base=harness.urls["zalo"],
+            zalo_max_rate=100_000,  # the fake has no limit; a real OA is set by ZALO_MAX_RATE
+        ) as url:
+            return await harness.run(
+                channel="zalo",
+                target=f"{url}/zalo/webhook",
+                duration=DURATION,
+                concurrency=CONCURRENCY,
             )
-            server = TestServer(create_app(settings, knowledge))
-            await server.start_server()
-            try:
-                return await harness.run(
-                    channel="zalo",
-                    target=str(server.make_url("/zalo/webhook")),
-                    duration=DURATION,
-                    concurrency=CONCURRENCY,
-                )
-            finally:
-                await server.close()
 
 
 def table(result: dict[str, float]) -> list[str]:

@@ -155,14 +155,18 @@ def settings(db_url) -> Settings:
 
 @pytest.fixture
 async def client(settings, knowledge):
-    async with web_client(settings, knowledge) as c:
-        async with c.server.app[keys.SESSIONS]() as db:
-            await create_officer(db, "admin", "admin", PASSWORD, None)
-            await create_officer(db, "kienhai", "officer", PASSWORD, "kien-hai")
-            await create_officer(db, "angiang", "officer", PASSWORD, "p:91")
-            await create_officer(db, "longkhanh", "officer", PASSWORD, "long-khanh")
-            await create_officer(db, "xem", "viewer", PASSWORD, None)
-            await db.commit()
+    async with web_client(
+        settings,
+        knowledge,
+        officers=(
+            ("admin", "admin", None),
+            ("kienhai", "officer", "kien-hai"),
+            ("angiang", "officer", "p:91"),
+            ("longkhanh", "officer", "long-khanh"),
+            ("xem", "viewer", None),
+        ),
+        password=PASSWORD,
+    ) as c:
         yield c
 
 

@@ -12,7 +12,6 @@ from bot.settings import Settings
 from bot.types import Address, Inbound, Kind
 from bot.web import keys
 from db.models import AuditEntry, OutboxMessage, Question
-from db.officers import create_officer
 from tests.web_client import CSRF, NONCE, csrf_of, login, other_browser, web_client
 
 PASSWORD = "mat-khau-du-dai-1"
@@ -26,13 +25,16 @@ def settings(db_url) -> Settings:
 
 @pytest.fixture
 async def client(settings, knowledge):
-    async with web_client(settings, knowledge) as c:
-        sessions = c.server.app[keys.SESSIONS]
-        async with sessions() as db:
-            await create_officer(db, "admin", "admin", PASSWORD, None)
-            await create_officer(db, "kienhai", "officer", PASSWORD, "kien-hai")
-            await create_officer(db, "xem", "viewer", PASSWORD, None)
-            await db.commit()
+    async with web_client(
+        settings,
+        knowledge,
+        officers=(
+            ("admin", "admin", None),
+            ("kienhai", "officer", "kien-hai"),
+            ("xem", "viewer", None),
+        ),
+        password=PASSWORD,
+    ) as c:
         yield c
 
 

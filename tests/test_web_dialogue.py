@@ -12,7 +12,6 @@ from sqlalchemy import select
 from bot.settings import Settings
 from bot.web import keys
 from db.models import Message, Question
-from db.officers import create_officer
 from tests.conftest import run_cli
 from tests.test_web import PASSWORD, ask
 from tests.web_client import csrf_of, login, web_client
@@ -25,11 +24,12 @@ def settings(db_url) -> Settings:
 
 @pytest.fixture
 async def client(settings, knowledge):
-    async with web_client(settings, knowledge) as c:
-        async with c.server.app[keys.SESSIONS]() as db:
-            await create_officer(db, "admin", "admin", PASSWORD, None)
-            await create_officer(db, "xem", "viewer", PASSWORD, None)
-            await db.commit()
+    async with web_client(
+        settings,
+        knowledge,
+        officers=(("admin", "admin", None), ("xem", "viewer", None)),
+        password=PASSWORD,
+    ) as c:
         yield c
 
 

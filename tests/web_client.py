@@ -10,7 +10,9 @@ import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.settings import Settings
+from bot.web import keys
 from bot.web.app import create_app
+from db.officers import create_officer
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 NONCE = re.compile(r'name="nonce" value="([^"]*)"')
@@ -18,10 +20,21 @@ NONCE = re.compile(r'name="nonce" value="([^"]*)"')
 
 @asynccontextmanager
 async def web_client(
-    settings: Settings, knowledge, run_outbox: bool = False
+    settings: Settings,
+    knowledge,
+    run_outbox: bool = False,
+    officers: tuple[tuple[str, str, str | None], ...] = (),
+    password: str = "",
 ) -> AsyncIterator[TestClient]:
+    """The started application; `officers` (username, role, locality) are created first, all
+    with `password`."""
     app = create_app(settings, knowledge, run_outbox=run_outbox)
     async with TestClient(TestServer(app)) as client:
+        if officers:
+            async with app[keys.SESSIONS]() as db:
+                for username, role, locality in officers:
+                    await create_officer(db, username, role, password, locality)
+                await db.commit()
         yield client
 
 

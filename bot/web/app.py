@@ -55,27 +55,20 @@ def create_app(
         yield
         await runtime.close()
 
-    async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
-        enabled = run_outbox and settings.outbox_enabled
-        task = asyncio.create_task(app[keys.OUTBOX].run()) if enabled else None
-        yield
-        await app[keys.OUTBOX].drain()
-        if task:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
+    async def background_ctx(app: web.Application) -> AsyncIterator[None]:
+        """This worker's share of the background work: the outbox sender and the jobs that
+        run once among workers."""
         from bot.jobs import Jobs
 
-        enabled = run_outbox and settings.outbox_enabled  # background work of this worker
-        jobs = Jobs(app[keys.RUNTIME].core.session_factory)
-        task = asyncio.create_task(jobs.loop()) if enabled else None
+        tasks = []
+        if run_outbox and settings.outbox_enabled:
+            jobs = Jobs(app[keys.RUNTIME].core.session_factory)
+            tasks = [asyncio.create_task(app[keys.OUTBOX].run()), asyncio.create_task(jobs.loop())]
         yield
-        if task:
+        await app[keys.OUTBOX].drain()
+        for task in tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
         from bot.channels.telegram import TelegramChannel, TelegramSender
@@ -104,8 +97,7 @@ def create_app(
     if settings.telegram_token:
         app.cleanup_ctx.append(telegram_ctx)
         app.router.add_post("/telegram/webhook", _telegram_webhook)
-    app.cleanup_ctx.append(outbox_ctx)
-    app.cleanup_ctx.append(jobs_ctx)
+    app.cleanup_ctx.append(background_ctx)
     pages.setup(app)
     chat.setup(app)
     dashboard.setup(app)
