@@ -81,10 +81,9 @@ class _Doc:
     ]  # (original, content tokens, terms)
     localities: frozenset[str]
     groups: frozenset[str]
-    question_totals: list[float] = field(default_factory=list)
     # Per question and keyword, what each query compares with: (original, content tokens
-    # joined, terms, total idf, whether it is one of the entry's questions).
-    compared: list[tuple[str, str, frozenset[str], float, bool]] = field(default_factory=list)
+    # joined, total idf of its terms, whether it is one of the entry's questions).
+    compared: list[tuple[str, str, float, bool]] = field(default_factory=list)
     # term -> indexes in `compared` of the questions that hold it
     term_questions: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
@@ -124,20 +123,16 @@ class SearchIndex:
                 norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * self._docs[index].length / self._avg_len)
                 postings[i] = (index, tf * (_BM25_K1 + 1) / (tf + norm))
         self._common_df = max(50, int(n * _COMMON_SHARE))
-        for doc in self._docs:  # each question's total idf, used by every query
-            doc.question_totals = [sum(self.idf(t) for t in terms) for _, _, terms in doc.questions]
+        for doc in self._docs:  # what every query compares with, computed once
             asked = set(doc.entry.questions)
-            doc.compared = [
-                (original, " ".join(tokens), terms, total, original in asked)
-                for (original, tokens, terms), total in zip(
-                    doc.questions, doc.question_totals, strict=True
-                )
-                if total
-            ]
             holders: dict[str, list[int]] = defaultdict(list)
-            for i, (_, _, terms, _, _) in enumerate(doc.compared):
+            for original, tokens, terms in doc.questions:
+                total = sum(self.idf(t) for t in terms)
+                if not total:
+                    continue
                 for t in terms:
-                    holders[t].append(i)
+                    holders[t].append(len(doc.compared))
+                doc.compared.append((original, " ".join(tokens), total, original in asked))
             doc.term_questions = {t: tuple(ids) for t, ids in holders.items()}
         vocab = Counter()
         for doc in self._docs:
@@ -295,7 +290,7 @@ class SearchIndex:
         # Fuzzy similarity of the query to every question of every candidate, in one call.
         similarities = process.cdist(
             [q_text],
-            [joined for doc in docs for _, joined, _, _, _ in doc.compared],
+            [joined for doc in docs for _, joined, _, _ in doc.compared],
             scorer=fuzz.token_set_ratio,
             dtype=numpy.float64,
         )[0]
@@ -339,7 +334,7 @@ class SearchIndex:
         best_question = doc.entry.questions[0]
         best_rank = -1.0
         question_cover = 0.0
-        for (original, _, _, total, asked), shared, ratio in zip(
+        for (original, _, total, asked), shared, ratio in zip(
             doc.compared, shared_by, similarities, strict=True
         ):
             ecov = shared / total
