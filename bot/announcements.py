@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.web.auth import scope_of
+from content.amounts import group_thousands
 from content.loader import Content
 from content.messages import Messages
 from db.models import (
@@ -131,14 +132,10 @@ def check_input(title: str, text: str) -> tuple[str, str]:
         raise AnnouncementError("Hãy viết nội dung thông báo.")
     if len(text) > MAX_TEXT:
         raise AnnouncementError(
-            f"Nội dung dài {_vn_number(len(text))} ký tự, quá mức {_vn_number(MAX_TEXT)} ký tự "
-            "của một tin nhắn. Hãy rút gọn."
+            f"Nội dung dài {group_thousands(len(text))} ký tự, quá mức "
+            f"{group_thousands(MAX_TEXT)} ký tự của một tin nhắn. Hãy rút gọn."
         )
     return title, text
-
-
-def _vn_number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")  # 3.000, as Vietnamese writes it
 
 
 async def create_draft(

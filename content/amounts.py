@@ -139,3 +139,8 @@ def parse_count(text: str, limit: int = 100) -> int | None:
             return None
         value = int(parsed)
     return value if 1 <= value <= limit else None
+
+
+def group_thousands(value: int) -> str:
+    """3000000 as Vietnamese writes it: 3.000.000."""
+    return f"{value:,}".replace(",", ".")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from content.amounts import group_thousands
 from content.schema import Strict
 
 Area = Literal["rural", "urban"]
@@ -150,7 +151,7 @@ class CheckResult:
 
 def _vnd(amount: Fraction | int, up: bool = False) -> str:
     whole = math.ceil(amount) if up else math.floor(amount)
-    return f"{whole:,}".replace(",", ".") + " đồng"
+    return group_thousands(whole) + " đồng"
 
 
 def classify(

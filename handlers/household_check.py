@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from bot.types import Button, Reply
-from content.amounts import parse_amount, parse_count
+from content.amounts import group_thousands, parse_amount, parse_count
 from content.eligibility import CLASS_LABELS, CheckResult, Standard, classify, standard_for
 from handlers import yesno
 from handlers.context import IDLE, Context
@@ -21,7 +21,7 @@ _FIRST_INDICATOR = 3
 
 
 def _vnd(amount: int | Fraction) -> str:
-    return f"{int(amount):,}".replace(",", ".") + " đồng"
+    return group_thousands(int(amount)) + " đồng"
 
 
 def _standard(ctx: Context) -> Standard | None:

@@ -17,6 +17,7 @@ from bot.outbox import ConversationLogSender, Outbox
 from bot.runtime import Knowledge, start_runtime
 from bot.settings import Settings, secret_key
 from bot.web import announcements, audio, chat, dashboard, dialogue, keys, pages, reports
+from content.amounts import group_thousands
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -29,6 +30,7 @@ def templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["group_thousands"] = group_thousands
     return env
 
 
