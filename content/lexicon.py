@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import unicodedata
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Lexicon(BaseModel):
@@ -33,3 +35,9 @@ class Lexicon(BaseModel):
     subscribe_phrases: tuple[str, ...] = ()
     leave_phrases: tuple[str, ...] = ()
     leave_words: tuple[str, ...] = ()
+
+    @field_validator("leave_words")
+    @classmethod
+    def _as_typed(cls, words: tuple[str, ...]) -> tuple[str, ...]:
+        # Compared with what citizens type, in NFC and lower case, once at load.
+        return tuple(unicodedata.normalize("NFC", w).lower() for w in words)

@@ -103,7 +103,7 @@ async def leave(ctx: Context) -> list[Reply]:
 def is_leave_word(ctx: Context, text: str) -> bool:
     """A one-word "HỦY", "huỷ", "dung", "DỪNG", "stop"… (accents as typed: "đúng" is not one)."""
     word = nfc(text).strip().strip(".!?…").strip().lower()
-    return word in {nfc(w).lower() for w in ctx.content.lexicon.leave_words}
+    return word in ctx.content.lexicon.leave_words
 
 
 async def leave_word(ctx: Context) -> list[Reply]:
