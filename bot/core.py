@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from weakref import WeakValueDictionary
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +21,7 @@ from bot.types import Inbound, Kind, Reply
 from content.loader import Content
 from content.normalize import clean_display
 from content.search import SearchIndex
+from db.fast_insert import insert_persistent
 from db.models import Citizen, Conversation, Message, OutboxMessage, ProcessedEvent
 from handlers.context import IDLE, Context
 
@@ -35,6 +36,25 @@ MAX_STORED_TEXT = 50_000
 EVENTS = ProcessedEvent.__table__
 MESSAGES = Message.__table__
 CONVERSATIONS = Conversation.__table__
+# Its statements are built once: building one anew costs more than SQLite takes to run it.
+INSERT_EVENT = insert(EVENTS)
+INSERT_MESSAGE = insert(MESSAGES)
+INSERT_MESSAGE_RETURNING_ID = insert(MESSAGES).returning(MESSAGES.c.id)
+INSERT_CONVERSATION = insert(CONVERSATIONS)
+FIND_CITIZEN = (
+    select(Citizen, CONVERSATIONS.c.state, CONVERSATIONS.c.data, CONVERSATIONS.c.version)
+    .outerjoin(CONVERSATIONS, CONVERSATIONS.c.citizen_id == Citizen.id)
+    .where(Citizen.channel == bindparam("channel"), Citizen.external_id == bindparam("user_id"))
+)
+SAVE_CONVERSATION = update(CONVERSATIONS).where(
+    CONVERSATIONS.c.citizen_id == bindparam("b_citizen_id"),
+    CONVERSATIONS.c.version == bindparam("b_version"),
+)
+MARK_DONE = (
+    update(EVENTS)
+    .where(EVENTS.c.channel == bindparam("b_channel"), EVENTS.c.event_id == bindparam("b_event_id"))
+    .values(done=True)
+)
 
 
 # An event taken this long ago and not finished was left by a worker that died.
@@ -150,12 +170,13 @@ class Core:
             if inbound.event_id:
                 try:
                     await session.execute(
-                        insert(EVENTS).values(
-                            channel=inbound.address.channel,
-                            event_id=inbound.event_id,
-                            created_at=now,
-                            done=False,
-                        )
+                        INSERT_EVENT,
+                        {
+                            "channel": inbound.address.channel,
+                            "event_id": inbound.event_id,
+                            "created_at": now,
+                            "done": False,
+                        },
                     )
                 except IntegrityError:
                     await session.rollback()
@@ -184,18 +205,17 @@ class Core:
             log.warning("inbound text cut to %d characters", MAX_STORED_TEXT)
             text = text[:MAX_STORED_TEXT]
         message_id = await session.scalar(
-            insert(MESSAGES)
-            .values(
-                citizen_id=citizen.id,
-                direction="in",
-                kind=str(inbound.kind),
-                text=text,
-                payload=_payload(inbound),
-                event_id=inbound.event_id,
-                private=private,
-                created_at=now,
-            )
-            .returning(MESSAGES.c.id)
+            INSERT_MESSAGE_RETURNING_ID,
+            {
+                "citizen_id": citizen.id,
+                "direction": "in",
+                "kind": str(inbound.kind),
+                "text": text,
+                "payload": _payload(inbound),
+                "event_id": inbound.event_id,
+                "private": private,
+                "created_at": now,
+            },
         )
         await session.commit()
         return citizen, conversation, message_id, False
@@ -250,13 +270,13 @@ class Core:
         address = inbound.address
         found = (
             await session.execute(
-                select(Citizen, Conversation.state, Conversation.data, Conversation.version)
-                .outerjoin(Conversation, Conversation.citizen_id == Citizen.id)
-                .where(Citizen.channel == address.channel, Citizen.external_id == address.user_id)
+                FIND_CITIZEN, {"channel": address.channel, "user_id": address.user_id}
             )
         ).first()
         if found is None:
-            citizen = Citizen(
+            citizen = await insert_persistent(  # IntegrityError if another worker was first
+                session,
+                Citizen,
                 channel=address.channel,
                 external_id=address.user_id,
                 display_name=inbound.display_name,
@@ -264,8 +284,6 @@ class Core:
                 created_at=now,
                 last_inbound_at=now if inbound.kind != Kind.UNFOLLOW else None,
             )
-            session.add(citizen)
-            await session.flush()  # IntegrityError if another worker was first
             state = None
         else:
             citizen, *row = found
@@ -279,9 +297,14 @@ class Core:
         if state is None:
             state = State(IDLE, {}, 0)
             await session.execute(
-                insert(CONVERSATIONS).values(
-                    citizen_id=citizen.id, state=IDLE, data={}, version=0, updated_at=now
-                )
+                INSERT_CONVERSATION,
+                {
+                    "citizen_id": citizen.id,
+                    "state": IDLE,
+                    "data": {},
+                    "version": 0,
+                    "updated_at": now,
+                },
             )
         return citizen, state
 
@@ -315,9 +338,15 @@ class Core:
         if last_buttons is not None or replies:
             data["buttons"] = [b.payload for b in last_buttons or ()]
         result = await session.execute(
-            update(Conversation)
-            .where(Conversation.citizen_id == ctx.citizen.id, Conversation.version == version)
-            .values(state=ctx.state, data=data, version=version + 1, updated_at=now)
+            SAVE_CONVERSATION,
+            {
+                "b_citizen_id": ctx.citizen.id,
+                "b_version": version,
+                "state": ctx.state,
+                "data": data,
+                "version": version + 1,
+                "updated_at": now,
+            },
         )
         if result.rowcount == 0:
             # Another worker saved this conversation since we loaded it; theirs is newer.
@@ -343,7 +372,7 @@ class Core:
         if not replies:
             return []
         await session.execute(
-            insert(MESSAGES),
+            INSERT_MESSAGE,
             [
                 {
                     "citizen_id": citizen.id,
@@ -370,12 +399,7 @@ async def _mark_done(session: AsyncSession, inbound: Inbound) -> None:
     """The event is handled: a retry of it from the platform is ignored from now on."""
     if inbound.event_id:
         await session.execute(
-            update(EVENTS)
-            .where(
-                EVENTS.c.channel == inbound.address.channel,
-                EVENTS.c.event_id == inbound.event_id,
-            )
-            .values(done=True)
+            MARK_DONE, {"b_channel": inbound.address.channel, "b_event_id": inbound.event_id}
         )
 
 

@@ -13,6 +13,7 @@ from bot.types import Button, Inbound
 from content.loader import Content
 from content.messages import Messages
 from content.search import SearchIndex
+from db.fast_insert import insert_persistent
 from db.models import Citizen, Question, QuestionStatus
 
 IDLE = "idle"
@@ -63,7 +64,9 @@ class Context:
             if stored is not None:
                 self.questions_logged.append(stored.id)
                 return stored
-        question = Question(
+        question = await insert_persistent(
+            self.session,
+            Question,
             citizen_id=self.citizen.id,
             message_id=self.message_id,
             text=text,
@@ -76,7 +79,6 @@ class Context:
             updated_at=self.now,
             **fields,
         )
-        self.session.add(question)
         await self.session.commit()
         self.questions_logged.append(question.id)
         return question

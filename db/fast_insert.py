@@ -1,0 +1,58 @@
+"""One row inserted with a statement built once, returned as a persistent ORM object.
+
+On the message path the ORM's flush (unit of work, then reloading the new row) costs several
+times the INSERT itself, and building an INSERT anew costs more than running it. Here the
+statement is built once per model; the object comes back attached to the session, with every
+attribute set, so reading it needs no query and changing it is flushed as an UPDATE."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Insert, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+
+from db.models import Base
+
+M = TypeVar("M", bound=Base)
+
+_statements: dict[type[Base], Insert] = {}
+
+
+def _statement(model: type[Base]) -> Insert:
+    statement = _statements.get(model)
+    if statement is None:
+        table = model.__table__
+        statement = _statements[model] = insert(table).returning(table.c.id)
+    return statement
+
+
+def complete(model: type[Base], values: dict[str, Any]) -> dict[str, Any]:
+    """The values of every column but the id: the given ones, else the column's default."""
+    row: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        if column.name == "id":
+            continue
+        if column.name in values:
+            row[column.name] = values[column.name]
+        elif column.default is None:
+            row[column.name] = None
+        elif column.default.is_scalar:
+            row[column.name] = column.default.arg
+        else:  # a Python function (the column's default wraps it to take a context)
+            row[column.name] = column.default.arg(None)
+    unknown = set(values) - set(row)
+    if unknown:
+        raise TypeError(f"{model.__name__} has no columns {sorted(unknown)}")
+    return row
+
+
+async def insert_persistent(session: AsyncSession, model: type[M], **values: Any) -> M:
+    """INSERTs one row and returns it as an object of the session, as if loaded."""
+    row = complete(model, values)
+    row_id = await session.scalar(_statement(model), row)
+    obj = model(id=row_id, **row)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
