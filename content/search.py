@@ -31,7 +31,7 @@ _OTHER_GROUP_FACTOR = 0.85
 _NATIONAL_WHEN_PLACE_NAMED = 0.9
 # A word in more than this share of entries is "common" for picking candidates.
 _COMMON_SHARE = 0.15
-# Weights of the features (see SearchIndex.features), tuned on the development set.
+# Weights of the features (see SearchIndex.search), tuned on the development set.
 WEIGHTS = (0.30, 0.10, 0.10, 0.20, 0.10, 0.20)
 
 
@@ -81,11 +81,6 @@ class _Doc:
     ]  # (original, content tokens, terms)
     localities: frozenset[str]
     groups: frozenset[str]
-    # Per question and keyword, what each query compares with: (original, content tokens
-    # joined, total idf of its terms, whether it is one of the entry's questions).
-    compared: list[tuple[str, str, float, bool]] = field(default_factory=list)
-    # term -> indexes in `compared` of the questions that hold it
-    term_questions: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 class SearchIndex:
@@ -123,17 +118,7 @@ class SearchIndex:
                 norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * self._docs[index].length / self._avg_len)
                 postings[i] = (index, tf * (_BM25_K1 + 1) / (tf + norm))
         self._common_df = max(50, int(n * _COMMON_SHARE))
-        for doc in self._docs:  # what every query compares with, computed once
-            asked = set(doc.entry.questions)
-            holders: dict[str, list[int]] = defaultdict(list)
-            for original, tokens, terms in doc.questions:
-                total = sum(self.idf(t) for t in terms)
-                if not total:
-                    continue
-                for t in terms:
-                    holders[t].append(len(doc.compared))
-                doc.compared.append((original, " ".join(tokens), total, original in asked))
-            doc.term_questions = {t: tuple(ids) for t, ids in holders.items()}
+        self._index_questions()
         vocab = Counter()
         for doc in self._docs:
             vocab.update(t for t in doc.terms if " " not in t)
@@ -143,6 +128,44 @@ class SearchIndex:
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
 
     # ---- building -------------------------------------------------------------------------
+    def _index_questions(self) -> None:
+        """What every query compares with, computed once: each question and keyword of every
+        entry is a row (an entry's rows are consecutive), with the total idf of its terms,
+        whether it is one of the entry's questions, and, per term, the rows that hold it."""
+        totals: list[float] = []
+        asked_rows: list[bool] = []
+        holders: dict[str, list[int]] = defaultdict(list)
+        self._joined: list[str] = []
+        self._originals: list[str] = []
+        self._doc_rows: list[range] = []
+        for doc in self._docs:
+            asked = set(doc.entry.questions)
+            first = len(totals)
+            for original, tokens, terms in doc.questions:
+                total = sum(self.idf(t) for t in terms)
+                if not total:
+                    continue
+                for t in terms:
+                    holders[t].append(len(totals))
+                totals.append(total)
+                asked_rows.append(original in asked)
+                self._joined.append(" ".join(tokens))
+                self._originals.append(original)
+            self._doc_rows.append(range(first, len(totals)))
+        ask_docs: dict[str, list[int]] = defaultdict(list)
+        answer_docs: dict[str, list[int]] = defaultdict(list)
+        for index, doc in enumerate(self._docs):
+            for t in doc.ask_terms:
+                ask_docs[t].append(index)
+            for t in doc.answer_terms:
+                if " " not in t:
+                    answer_docs[t].append(index)
+        self._ask_docs = {t: numpy.array(d, dtype=numpy.intp) for t, d in ask_docs.items()}
+        self._answer_docs = {t: numpy.array(d, dtype=numpy.intp) for t, d in answer_docs.items()}
+        self._row_total = numpy.array(totals, dtype=numpy.float64)
+        self._row_asked = numpy.array(asked_rows, dtype=bool)
+        self._term_rows = {t: numpy.array(rows, dtype=numpy.intp) for t, rows in holders.items()}
+
     def terms(self, tokens: tuple[str, ...] | list[str]) -> list[str]:
         """Unigrams that are not stopwords, and pairs of neighbours with at least one such."""
         out = [t for t in tokens if t not in self.stopwords]
@@ -280,88 +303,106 @@ class SearchIndex:
             return SearchResult(query=query, answer=None, suggestions=())
         top = heapq.nlargest(_CANDIDATES, scores, key=scores.__getitem__)
 
-        q_idf_total = sum(self.idf(t) for t in qterms)
+        q_idf = {t: self.idf(t) for t in qterms}
+        q_idf_total = sum(q_idf.values())
+        q_uni_total = sum(v for t, v in q_idf.items() if " " not in t) or 1.0
         q_text = " ".join(content_tokens)
         q_groups = self.groups(tokens)
-        matches = []
         top_bm25 = scores[top[0]]
-        q_idf = {t: self.idf(t) for t in qterms}
         docs = [self._docs[index] for index in top]
-        # Fuzzy similarity of the query to every question of every candidate, in one call.
-        similarities = process.cdist(
-            [q_text],
-            [joined for doc in docs for _, joined, _, _ in doc.compared],
-            scorer=fuzz.token_set_ratio,
-            dtype=numpy.float64,
-        )[0]
-        offset = 0
-        for index, doc in zip(top, docs, strict=True):
-            count = len(doc.compared)
-            values, question, coverage = self.features(
-                doc, q_idf, q_idf_total, similarities[offset : offset + count]
+        signals = self._question_signals(top, q_idf, q_idf_total, q_text)
+        # How much of the query each entry is about (its questions, keywords and topic), and
+        # how much of it (single words) its answer holds, by idf.
+        covered = self._per_doc(self._ask_docs, q_idf)
+        in_answer = self._per_doc(self._answer_docs, q_idf)
+        matches = []
+        for index, doc, (best_pair, best_ecov, best_fuzz, question_cover, row) in zip(
+            top, docs, signals, strict=True
+        ):
+            values = (
+                covered[index] / q_idf_total,
+                best_pair,
+                best_ecov,
+                best_fuzz,
+                in_answer[index] / q_uni_total,
             )
-            offset += count
             score = sum(w * v for w, v in zip(WEIGHTS, values, strict=False))
             score += WEIGHTS[-1] * scores[index] / top_bm25
             score = self._adjust_for_locality(score, doc, mentioned, locality)
             if q_groups and doc.groups and not (q_groups & doc.groups):
                 # Asked about one kind of household, this entry is about another.
                 score *= _OTHER_GROUP_FACTOR
+            question = self._originals[row] if row >= 0 else doc.entry.questions[0]
             matches.append(
                 Match(
-                    doc.entry.id, round(score, 4), question, round(coverage, 4), round(values[0], 4)
+                    doc.entry.id,
+                    round(score, 4),
+                    question,
+                    round(question_cover, 4),
+                    round(values[0], 4),
                 )
             )
         matches.sort(key=lambda m: m.score, reverse=True)
         return self._decide(query, matches, limit)
 
-    def features(
-        self, doc: _Doc, q_idf: dict[str, float], q_idf_total: float, similarities: Any
-    ) -> tuple[tuple[float, ...], str, float]:
-        """Signals in [0, 1] for one candidate: how much of the query the entry's questions
-        cover (all of them, and the best one), how much of the best question the query covers,
-        fuzzy similarity (given, one per question, 0-100), and how much of the query the answer
-        text covers. Also the entry's question closest to the query and how much of it
-        (keywords aside) the query covers."""
-        covered = sum(v for t, v in q_idf.items() if t in doc.ask_terms)
-        q_uni_total = sum(v for t, v in q_idf.items() if " " not in t) or 1.0
-        in_answer = sum(v for t, v in q_idf.items() if t in doc.answer_terms and " " not in t)
-        shared_by = [0.0] * len(doc.compared)
+    def _per_doc(self, docs_of: dict[str, Any], q_idf: dict[str, float]) -> list[float]:
+        """Per entry, the idf of the query's terms that `docs_of` lists for it, summed in the
+        query's order."""
+        total = numpy.zeros(len(self._docs))
         for t, v in q_idf.items():
-            for i in doc.term_questions.get(t, ()):
-                shared_by[i] += v
-        best_pair, best_ecov, best_fuzz = 0.0, 0.0, 0.0
-        best_question = doc.entry.questions[0]
-        best_rank = -1.0
-        question_cover = 0.0
-        for (original, _, total, asked), shared, ratio in zip(
-            doc.compared, shared_by, similarities, strict=True
-        ):
-            ecov = shared / total
-            pair = math.sqrt(ecov * (shared / q_idf_total))
-            similarity = float(ratio) / 100
-            if pair > best_pair:
-                best_pair = pair
-            if ecov > best_ecov:
-                best_ecov = ecov
-            if similarity > best_fuzz:
-                best_fuzz = similarity
-            if asked:
-                if ecov > question_cover:
-                    question_cover = ecov
-                if pair + similarity > best_rank:
-                    best_rank, best_question = pair + similarity, original
-        return (
-            (
-                covered / q_idf_total,
-                best_pair,
-                best_ecov,
-                best_fuzz,
-                in_answer / q_uni_total,
-            ),
-            best_question,
-            question_cover,
+            docs = docs_of.get(t)
+            if docs is not None:
+                total[docs] += v
+        return total.tolist()
+
+    def _question_signals(
+        self, top: list[int], q_idf: dict[str, float], q_idf_total: float, q_text: str
+    ) -> list[tuple[float, float, float, float, int]]:
+        """Per candidate entry, signals in [0, 1] from its questions and keywords, over all of
+        them at once: the best geometric mean of how much of a question the query covers and
+        how much of the query that question covers; the best share of a question covered; the
+        best fuzzy similarity (rapidfuzz, in one call); how much of its closest question (keywords
+        aside) the query covers. Also which row is that closest question (-1: none)."""
+        shared = numpy.zeros(len(self._row_total))
+        for t, v in q_idf.items():
+            rows = self._term_rows.get(t)
+            if rows is not None:
+                shared[rows] += v
+        spans = [self._doc_rows[index] for index in top]
+        rows = numpy.concatenate([numpy.arange(span.start, span.stop) for span in spans])
+        similarity = (
+            process.cdist(
+                [q_text],
+                [self._joined[row] for row in rows],
+                scorer=fuzz.token_set_ratio,
+                dtype=numpy.float64,
+            )[0]
+            / 100
         )
+        ecov = shared[rows] / self._row_total[rows]
+        pair = numpy.sqrt(ecov * (shared[rows] / q_idf_total))
+        asked = self._row_asked[rows]
+        rank = numpy.where(asked, pair + similarity, -1.0)
+        ecov_asked = numpy.where(asked, ecov, 0.0)
+        lengths = [len(span) for span in spans]
+        starts = numpy.cumsum([0, *lengths[:-1]])
+        if not lengths[-1]:  # reduceat needs every start inside the array
+            starts[-1] = 0
+        best = [
+            numpy.maximum.reduceat(values, starts).tolist()
+            for values in (pair, ecov, similarity, ecov_asked)
+        ]
+        out = []
+        for i, (span, start, length) in enumerate(
+            zip(spans, starts.tolist(), lengths, strict=True)
+        ):
+            if not length:  # no question with a known term
+                out.append((0.0, 0.0, 0.0, 0.0, -1))
+                continue
+            closest = start + int(rank[start : start + length].argmax())
+            row = span.start + closest - start if rank[closest] > -1.0 else -1
+            out.append((best[0][i], best[1][i], best[2][i], best[3][i], row))
+        return out
 
     @staticmethod
     def _adjust_for_locality(
