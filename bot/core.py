@@ -21,8 +21,8 @@ from bot.types import Inbound, Kind, Reply
 from content.loader import Content
 from content.normalize import clean_display
 from content.search import SearchIndex
-from db.fast_insert import insert_persistent
 from db.models import Citizen, Conversation, Message, OutboxMessage, ProcessedEvent
+from db.rows import as_persistent, insert_persistent
 from handlers.context import IDLE, Context
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,18 @@ INSERT_EVENT = insert(EVENTS)
 INSERT_MESSAGE = insert(MESSAGES)
 INSERT_MESSAGE_RETURNING_ID = insert(MESSAGES).returning(MESSAGES.c.id)
 INSERT_CONVERSATION = insert(CONVERSATIONS)
+CITIZENS = Citizen.__table__
 FIND_CITIZEN = (
-    select(Citizen, CONVERSATIONS.c.state, CONVERSATIONS.c.data, CONVERSATIONS.c.version)
-    .outerjoin(CONVERSATIONS, CONVERSATIONS.c.citizen_id == Citizen.id)
-    .where(Citizen.channel == bindparam("channel"), Citizen.external_id == bindparam("user_id"))
+    select(
+        CITIZENS,
+        CONVERSATIONS.c.state.label("conversation_state"),
+        CONVERSATIONS.c.data.label("conversation_data"),
+        CONVERSATIONS.c.version.label("conversation_version"),
+    )
+    .outerjoin(CONVERSATIONS, CONVERSATIONS.c.citizen_id == CITIZENS.c.id)
+    .where(
+        CITIZENS.c.channel == bindparam("channel"), CITIZENS.c.external_id == bindparam("user_id")
+    )
 )
 SAVE_CONVERSATION = update(CONVERSATIONS).where(
     CONVERSATIONS.c.citizen_id == bindparam("b_citizen_id"),
@@ -286,8 +294,17 @@ class Core:
             )
             state = None
         else:
-            citizen, *row = found
-            state = State(row[0], dict(row[1] or {}), row[2]) if row[0] is not None else None
+            row = found._mapping
+            citizen = as_persistent(session, Citizen, {c.name: row[c] for c in CITIZENS.c})
+            state = (
+                State(
+                    row["conversation_state"],
+                    dict(row["conversation_data"] or {}),
+                    row["conversation_version"],
+                )
+                if row["conversation_state"] is not None
+                else None
+            )
             if inbound.display_name and citizen.display_name != inbound.display_name:
                 citizen.display_name = inbound.display_name
             if inbound.kind != Kind.UNFOLLOW:

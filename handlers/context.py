@@ -13,8 +13,8 @@ from bot.types import Button, Inbound
 from content.loader import Content
 from content.messages import Messages
 from content.search import SearchIndex
-from db.fast_insert import insert_persistent
 from db.models import Citizen, Question, QuestionStatus
+from db.rows import insert_persistent
 
 IDLE = "idle"
 

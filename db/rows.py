@@ -1,12 +1,14 @@
-"""One row inserted with a statement built once, returned as a persistent ORM object.
+"""Rows of the message path as persistent ORM objects, without the ORM's own loading and flush.
 
-On the message path the ORM's flush (unit of work, then reloading the new row) costs several
-times the INSERT itself, and building an INSERT anew costs more than running it. Here the
-statement is built once per model; the object comes back attached to the session, with every
-attribute set, so reading it needs no query and changing it is flushed as an UPDATE."""
+There the ORM's flush (unit of work, then reloading the new row) costs several times the INSERT
+itself, its loading of a selected row costs more than the SELECT, and building a statement anew
+costs more than running it. Here INSERTs are built once per model, and a row comes back as an
+object attached to the session with every attribute set: reading it needs no query and changing
+it is flushed as an UPDATE, as for an object the ORM loaded."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import Insert, insert
@@ -52,7 +54,12 @@ async def insert_persistent(session: AsyncSession, model: type[M], **values: Any
     """INSERTs one row and returns it as an object of the session, as if loaded."""
     row = complete(model, values)
     row_id = await session.scalar(_statement(model), row)
-    obj = model(id=row_id, **row)
+    return as_persistent(session, model, {"id": row_id, **row})
+
+
+def as_persistent(session: AsyncSession, model: type[M], row: Mapping[str, Any]) -> M:
+    """The object of a row read with a Core SELECT of all its columns, in the session."""
+    obj = model(**row)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
