@@ -8,7 +8,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy
@@ -369,11 +369,11 @@ class SearchIndex:
             if rows is not None:
                 shared[rows] += v
         spans = [self._doc_rows[index] for index in top]
-        rows = numpy.concatenate([numpy.arange(span.start, span.stop) for span in spans])
+        rows = numpy.fromiter(chain.from_iterable(spans), dtype=numpy.intp)
         similarity = (
             process.cdist(
                 [q_text],
-                [self._joined[row] for row in rows],
+                [joined for span in spans for joined in self._joined[span.start : span.stop]],
                 scorer=fuzz.token_set_ratio,
                 dtype=numpy.float64,
             )[0]
