@@ -4,45 +4,90 @@ aiosqlite runs each call on its own thread and hands the result back through the
 three or four such hops per statement cost more than the statement itself (a local SQLite
 insert or indexed lookup takes microseconds). Here the same calls run inline, so a statement
 costs what SQLite costs. One connection is shared in turn (see `db.session`), so nothing runs
-in parallel on it anyway; only a lock held by another process makes a call wait (SQLite's busy
-timeout), which is why several workers are better served by PostgreSQL."""
+in parallel on it anyway.
+
+Only a lock held by another process (another `serve` worker, a command) makes a call wait.
+SQLite's own busy handler would sleep in this thread and stop the event loop with it, so it is
+off: a call refused because the database is locked is tried again from the event loop a moment
+later, with growing pauses, until `timeout` seconds have passed, while this worker goes on with
+its other work."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Generator
 from functools import partial
 from typing import Any
 
 import aiosqlite
 
+FIRST_PAUSE = 0.0002  # seconds; doubled on each refusal, up to LONGEST_PAUSE
+LONGEST_PAUSE = 0.02
+
+
+SQLITE_BUSY_SNAPSHOT = 517  # a stale read snapshot: only a new transaction helps, not a retry
+
+
+def _locked(exc: BaseException) -> bool:
+    """Refused because another connection holds the lock (SQLITE_BUSY and its extended codes)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (
+        isinstance(exc, sqlite3.OperationalError)
+        and code is not None
+        and code & 0xFF == sqlite3.SQLITE_BUSY
+        and code != SQLITE_BUSY_SNAPSHOT
+    )
+
 
 class _RunNow:
     """Stands in for aiosqlite's queue to its thread: runs each call when it is queued."""
 
-    @staticmethod
-    def put_nowait(item: tuple[asyncio.Future | None, Callable[[], Any]]) -> None:
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    def put_nowait(self, item: tuple[asyncio.Future | None, Callable[[], Any]]) -> None:
         future, function = item
+        self._run(future, function, None, FIRST_PAUSE)
+
+    def _run(
+        self,
+        future: asyncio.Future | None,
+        function: Callable[[], Any],
+        deadline: float | None,
+        pause: float,
+    ) -> None:
+        if future is not None and future.done():
+            return  # the caller gave up (cancelled) while the call waited for the lock
         try:
             result = function()
         except BaseException as exc:
-            if future is not None and not future.done():
+            now = time.monotonic()
+            deadline = deadline if deadline is not None else now + self.timeout
+            if future is not None and _locked(exc) and now < deadline:
+                future.get_loop().call_later(
+                    pause, self._run, future, function, deadline, min(pause * 2, LONGEST_PAUSE)
+                )
+                return
+            if future is not None:
                 future.set_exception(exc)
             return
-        if future is not None and not future.done():
+        if future is not None:
             future.set_result(result)
 
 
 class InlineConnection(aiosqlite.Connection):
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(self, connector: Callable[[], sqlite3.Connection], timeout: float) -> None:
         super().__init__(connector, iter_chunk_size=64)
-        self._tx = _RunNow()  # type: ignore[assignment]
+        self._tx = _RunNow(timeout)  # type: ignore[assignment]
 
     def __await__(self) -> Generator[Any, None, InlineConnection]:
         return self._connect().__await__()  # no thread to start
 
 
-def connect(database: str, **kwargs: Any) -> InlineConnection:
-    """Like `aiosqlite.connect`; SQLAlchemy awaits the result (see `async_creator`)."""
-    return InlineConnection(partial(sqlite3.connect, database, **kwargs))
+def connect(database: str, timeout: float = 30.0, **kwargs: Any) -> InlineConnection:
+    """Like `aiosqlite.connect`; SQLAlchemy awaits the result (see `async_creator`). `timeout`:
+    how long a call waits for another process's lock before it fails."""
+    # timeout=0 turns SQLite's sleeping busy handler off; the waiting is done above.
+    return InlineConnection(partial(sqlite3.connect, database, timeout=0, **kwargs), timeout)
