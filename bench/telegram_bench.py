@@ -11,9 +11,11 @@ rounds, as this shared machine's speed drifts from one minute to the next."""
 from __future__ import annotations
 
 import contextlib
+import os
 import resource
 import statistics
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,10 +29,10 @@ from telegram.ext import Application, MessageHandler, filters  # noqa: E402
 
 from bench.harness import TELEGRAM_TOKEN  # noqa: E402
 from bench.harness_client import Harness, app_under_load  # noqa: E402
+from bench.servers import SECRET, Serve, environment, free_port  # noqa: E402
 from bot.runtime import load_knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
-SECRET = "bench-secret"
 DURATION = 10.0
 CONCURRENCY = 32
 ROUNDS = 3
@@ -86,27 +88,58 @@ async def bare(harness: Harness) -> AsyncIterator[dict]:
         await application.shutdown()
 
 
+@contextlib.asynccontextmanager
+async def workers(harness: Harness, count: int = 2) -> AsyncIterator[dict]:
+    """`bot.py serve --workers N` on SQLite: N real processes sharing the port."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = environment(f"sqlite+aiosqlite:///{tmp}/bench.db", harness.urls, free_port())
+        serve = Serve(env, count, log=Path(tmp) / "serve.log")
+        await serve.start()
+        try:
+            yield {
+                "target": f"{serve.url}/telegram/webhook",
+                "secret": SECRET,
+                "pids": serve.worker_pids(),
+            }
+        finally:
+            serve.stop()
+
+
 async def main() -> dict[str, list[dict]]:
     """ROUNDS runs of each bot, in turn (bare, ours, bare, ours…), so that a slow spell of this
     shared machine falls on both; each bot's figure is the median of its rounds."""
     knowledge = load_knowledge(Settings())
-    results: dict[str, list[dict]] = {"bare": [], "ours": []}
-    async with Harness() as harness, bare(harness) as bare_bot, ours(harness, knowledge) as our_bot:
+    results: dict[str, list[dict]] = {"bare": [], "ours": [], "workers": []}
+    async with (
+        Harness() as harness,
+        bare(harness) as bare_bot,
+        ours(harness, knowledge) as our_bot,
+        workers(harness) as two_workers,
+    ):
         for _ in range(ROUNDS):
-            for name, bot in (("bare", bare_bot), ("ours", our_bot)):
-                before = _cpu_seconds()
+            for name, bot in (("bare", bare_bot), ("ours", our_bot), ("workers", two_workers)):
+                spec = {k: v for k, v in bot.items() if k != "pids"}
+                before = _cpu_seconds(bot.get("pids"))
                 run = await harness.run(
-                    channel="telegram", duration=DURATION, concurrency=CONCURRENCY, **bot
+                    channel="telegram", duration=DURATION, concurrency=CONCURRENCY, **spec
                 )
-                # Only this bot works during its run: this process's CPU time is its cost.
-                run["cpu_ms_per_update"] = 1000 * (_cpu_seconds() - before) / max(run["replied"], 1)
+                # Only this bot works during its run: its processes' CPU time is its cost.
+                spent = _cpu_seconds(bot.get("pids")) - before
+                run["cpu_ms_per_update"] = 1000 * spent / max(run["replied"], 1)
                 results[name].append(run)
     return results
 
 
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+def _cpu_seconds(pids: list[int] | None = None) -> float:
+    """CPU time of this process, or of the given processes (from /proc)."""
+    if not pids:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -118,6 +151,7 @@ def table(results: dict[str, list[dict]]) -> list[str]:
     for label, name in (
         ("bare python-telegram-bot echo", "bare"),
         ("Cầu Nối (SQLite, search, outbox)", "ours"),
+        ("Cầu Nối, `serve --workers 2` (two processes)", "workers"),
     ):
         runs = results[name]
         mid = median_run(runs)
@@ -136,11 +170,12 @@ def table(results: dict[str, list[dict]]) -> list[str]:
         "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
         *rows,
         "",
-        f"Ours as a fraction of the bare bot: {fraction:.2f} (target ≥ 0.5 and ≥ 300 updates/s). "
+        f"Ours as a fraction of the bare bot, each in one process: {fraction:.2f} "
+        "(target ≥ 0.5 and ≥ 300 updates/s). "
         f"{ROUNDS} rounds of {DURATION:.0f} s for each bot, in turn, {CONCURRENCY} concurrent "
         "clients; latency from the median round; CPU: this process's time during a bot's runs "
-        "over the updates it answered (median of the rounds). The bots in one process, the fake "
-        "API and the load in another; loopback.",
+        "over the updates it answered (median of the rounds). The bare bot and ours in this "
+        "process, the two workers in theirs, the fake API and the load in another; loopback.",
     ]
 
 

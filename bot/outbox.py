@@ -88,6 +88,59 @@ class ConversationLogSender:
         return f"msg:{message.id}"
 
 
+class GroupCommit:
+    """Runs one statement for many callers, in one transaction: a caller's parameters wait while
+    a transaction is under way, and the next one takes all that waited. Marking sends as sent
+    then costs a transaction per batch, not per message, when many go out at once; a caller
+    alone is not kept waiting for company."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], statement: Any):
+        self.session_factory = session_factory
+        self.statement = statement
+        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def record(self, params: list[dict[str, Any]]) -> None:
+        """Returns once `params` are committed; raises what the transaction raised."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((params, future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._commit_waiting())
+        await future
+
+    async def _commit_waiting(self) -> None:
+        batch: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    async with self.session_factory() as session:
+                        await session.execute(
+                            self.statement, [p for params, _ in batch for p in params]
+                        )
+                        await session.commit()
+                except Exception as exc:
+                    _settle(batch, exc)
+                else:
+                    _settle(batch, None)
+        finally:
+            self._task = None
+            # Stopped midway (shutdown): nobody waits for a transaction that will not come.
+            stopped = RuntimeError("the outbox stopped before recording")
+            _settle(batch + self._waiting, stopped)
+            self._waiting = []
+
+
+def _settle(batch: list[tuple[Any, asyncio.Future[None]]], exc: BaseException | None) -> None:
+    for _, future in batch:
+        if future.done():
+            continue  # its caller was cancelled
+        if exc is None:
+            future.set_result(None)
+        else:
+            future.set_exception(exc)
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """5 s, 10 s, 20 s … up to an hour."""
     return dt.timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
@@ -109,6 +162,7 @@ class Outbox:
         self.lease = lease  # how long a claim lasts before another worker may take the row
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._recorder = GroupCommit(session_factory, RECORD_SENT)
 
         def _forget(task: asyncio.Task[None]) -> None:
             self._tasks.discard(task)
@@ -162,13 +216,32 @@ class Outbox:
                     break
                 sent.append(row)
                 if record_each:
-                    await self._record_sent(session, [row], now)
-                    await session.commit()
+                    await self._record(session, [row], now)
             if sent and not record_each:
-                await self._record_sent(session, sent, now)
+                if failure is None:
+                    await self._record(session, sent, now)
+                else:  # recorded with the failure, in one transaction
+                    await self._record_sent(session, sent, now)
             if failure is not None:
                 await self._record_failure(session, failure, rows[len(sent) + 1 :], now)
             await session.commit()
+
+    async def _record(
+        self, session: AsyncSession, rows: list[OutboxMessage], now: dt.datetime
+    ) -> None:
+        """Marks rows sent, committed when this returns. What other tasks sent meanwhile is
+        marked in the same transaction; a sender that wrote through `session` (the web chat's
+        conversation log) has its rows marked in that transaction, with what it wrote."""
+        if session.in_transaction():
+            await self._record_sent(session, rows, now)
+            await session.commit()
+        else:
+            await self._recorder.record(
+                [
+                    {"row_id": r.id, "message_id": r.platform_message_id, "b_sent_at": now}
+                    for r in rows
+                ]
+            )
 
     @staticmethod
     async def _record_sent(

@@ -13,9 +13,9 @@ import sys
 import time
 
 import aiohttp
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, event, func, select, update
 
-from bot.outbox import ConversationLogSender, DeliveryError, Outbox, enqueue
+from bot.outbox import ConversationLogSender, DeliveryError, GroupCommit, Outbox, enqueue
 from bot.settings import PROJECT_DIR
 from db.models import Citizen, Message, OutboxMessage, OutboxStatus
 from db.session import make_engine, make_session_factory
@@ -222,4 +222,75 @@ async def test_a_claim_left_by_a_dead_worker_is_taken_again_once(db_url):
     async with factory() as session:
         sent = await session.scalar(select(func.count()).select_from(Message))
     assert sent == 1
+    await engine.dispose()
+
+
+class CountingSender:
+    """Sends through no platform; counts and numbers the sends, waiting a moment on each (a
+    platform's round trip), so that sends to many citizens overlap as they do in production."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, session, citizen, row):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        await asyncio.sleep(0.005)
+        return f"platform-{row.id}"
+
+
+def count_transactions(engine) -> list[int]:  # type: ignore[no-untyped-def]
+    """A list that grows by one at every COMMIT of the engine."""
+    commits: list[int] = []
+    event.listen(engine.sync_engine, "commit", lambda conn: commits.append(1))
+    return commits
+
+
+async def test_sends_to_many_citizens_are_recorded_in_shared_transactions(db_url):
+    engine, factory = await _setup(db_url)
+    async with factory() as session:
+        for n in range(40):
+            citizen = Citizen(
+                channel="test", external_id=f"many{n}", created_at=dt.datetime.now(dt.UTC)
+            )
+            session.add(citizen)
+            await session.flush()
+            enqueue(session, citizen, f"thông báo {n}")
+        await session.commit()
+    sender = CountingSender()
+    outbox = Outbox(factory, {"test": sender}, concurrency=8)
+    commits = count_transactions(engine)
+    attempted = 0
+    while batch := await outbox.deliver_due():
+        attempted += batch
+    assert attempted == 41 and sender.calls == 41
+    stored = await rows(db_url, OutboxMessage)
+    assert {r.status for r in stored} == {"sent"}
+    assert {r.platform_message_id for r in stored} == {f"platform-{r.id}" for r in stored}
+    # Every send is recorded as it happens, yet eight at a time share their transactions: far
+    # fewer commits than sends (the claims of the three batches commit too).
+    assert 4 <= len(commits) < 41 // 2
+    await engine.dispose()
+
+
+async def test_group_commit_gives_every_caller_the_error_and_goes_on(db_url):
+    engine, factory = await _setup(db_url)
+    async with factory() as session:
+        row_id = (await session.execute(select(OutboxMessage.id))).scalar_one()
+    table = OutboxMessage.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(platform_message_id=bindparam("message_id"))
+    )
+    recorder = GroupCommit(factory, statement)
+    good = {"row_id": row_id, "message_id": "first"}
+    bad = {"row_id": row_id}  # no message_id: the statement cannot run
+    results = await asyncio.gather(
+        recorder.record([good]), recorder.record([bad]), return_exceptions=True
+    )
+    # Both callers waited for the same transaction: both are told it failed, nothing is stored.
+    assert all(isinstance(r, Exception) for r in results)
+    assert (await rows(db_url, OutboxMessage))[0].platform_message_id is None
+    await recorder.record([{"row_id": row_id, "message_id": "again"}])  # a later caller goes on
+    assert (await rows(db_url, OutboxMessage))[0].platform_message_id == "again"
     await engine.dispose()
