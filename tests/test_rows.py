@@ -42,6 +42,7 @@ async def test_inserted_citizen_is_persistent_and_complete(runtime) -> None:  # 
             # Every attribute is set: reading them needs no query.
             assert (citizen.locality_id, citizen.phone, citizen.unreachable) == (None, None, False)
             assert citizen.id is not None and citizen in session
+            assert not session.is_modified(citizen)  # nothing to write again at the commit
         assert log.statements == ["INSERT"]
         citizen.locality_id = "xa-a"  # a change to it is flushed as an UPDATE
         await session.commit()
@@ -92,6 +93,7 @@ async def test_row_read_with_core_select_is_persistent(runtime) -> None:  # type
         row = (await session.execute(select(table).where(table.c.id == created.id))).one()
         citizen = as_persistent(session, Citizen, row._mapping)
         assert citizen in session and citizen.external_id == "a"
+        assert not session.is_modified(citizen)  # as loaded: no UPDATE unless it changes
         citizen.display_name = "Bà Lan"
         with StatementLog(runtime.engine) as log:
             await session.commit()
