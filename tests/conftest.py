@@ -56,6 +56,12 @@ async def db_url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+def settings(db_url: str) -> Settings:
+    """The settings of a web application under test: its own database, a fixed secret key."""
+    return Settings(database_url=db_url, secret_key="test-secret-key")
+
+
+@pytest.fixture
 async def runtime(knowledge: Knowledge, db_url: str) -> AsyncIterator[Runtime]:
     rt = await start_runtime(Settings(database_url=db_url), knowledge)
     yield rt

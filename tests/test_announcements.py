@@ -14,7 +14,6 @@ from sqlalchemy import func, insert, select
 
 from bot import announcements as svc
 from bot.outbox import ConversationLogSender, DeliveryError
-from bot.settings import Settings
 from bot.types import Address, Inbound, Kind
 from bot.web import keys
 from db.models import (
@@ -146,11 +145,6 @@ async def test_the_subscription_follows_the_citizens_locality(chat, runtime):
 
 
 # ---- the dashboard ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def settings(db_url) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret-key")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.settings import Settings
 from bot.types import Address, Inbound, Kind
 from bot.web import keys
 from db.models import AuditEntry, OutboxMessage, Question
@@ -16,11 +15,6 @@ from tests.web_client import CSRF, NONCE, csrf_of, login, other_browser, web_cli
 
 PASSWORD = "mat-khau-du-dai-1"
 SCRIPT = "<script>alert('x')</script> hộ nghèo"
-
-
-@pytest.fixture
-def settings(db_url) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret-key")
 
 
 @pytest.fixture

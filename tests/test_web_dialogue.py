@@ -9,17 +9,11 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.settings import Settings
 from bot.web import keys
 from db.models import Message, Question
 from tests.conftest import run_cli
 from tests.test_web import PASSWORD, ask
 from tests.web_client import csrf_of, login, web_client
-
-
-@pytest.fixture
-def settings(db_url) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret-key")
 
 
 @pytest.fixture
