@@ -21,6 +21,7 @@ from bot.web.auth import scope_of
 from content.amounts import group_thousands
 from content.loader import Content
 from content.messages import Messages
+from content.schema import NATIONAL
 from db.models import (
     Announcement,
     AnnouncementStatus,
@@ -37,7 +38,6 @@ MAX_TITLE = 200
 # With its heading and the stop line an announcement fits one Telegram message (4096).
 MAX_TEXT = 3000
 ACTING_ROLES = ("admin", "officer")
-NATIONAL = "toan-quoc"
 _UNIT_CODE = re.compile(r"(p:\d{2}|w:\d{3,6})")
 # Channels whose sender plays `payload["audio"]` (Telegram sends the clip, the web chat shows a
 # player); the others (Zalo, the console) get a link in the text.
@@ -95,6 +95,13 @@ def in_officer_scope(officer: Officer, target: Target | None, locality_id: str) 
     if "province_code" in scope:
         return target is not None and target.province_code == scope["province_code"]
     return locality_id == scope["locality_id"]
+
+
+def seen_by(content: Content, officer: Officer, locality_id: str) -> tuple[bool, Target | None]:
+    """Whether the officer may see what was made for `locality_id` (an announcement, a
+    bulletin), and its target (None when the locality is no longer known)."""
+    target = resolve_target(content, locality_id)
+    return in_officer_scope(officer, target, locality_id), target
 
 
 def may_announce(officer: Officer, target: Target) -> bool:

@@ -244,10 +244,7 @@ class Core:
         ).first()
         if seen is None or seen.done:
             return None
-        taken_at = seen.created_at
-        if taken_at.tzinfo is None:
-            taken_at = taken_at.replace(tzinfo=dt.UTC)
-        if now - taken_at < STALE_AFTER:
+        if now - seen.created_at < STALE_AFTER:
             raise StillHandling(event_id)
         took = await session.execute(
             update(EVENTS)

@@ -141,6 +141,11 @@ def _settle(batch: list[tuple[Any, asyncio.Future[None]]], exc: BaseException | 
             future.set_exception(exc)
 
 
+def _sent(rows: list[OutboxMessage], now: dt.datetime) -> list[dict[str, Any]]:
+    """The parameters of RECORD_SENT for rows the platform accepted."""
+    return [{"row_id": r.id, "message_id": r.platform_message_id, "b_sent_at": now} for r in rows]
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """5 s, 10 s, 20 s … up to an hour."""
     return dt.timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
@@ -236,21 +241,13 @@ class Outbox:
             await self._record_sent(session, rows, now)
             await session.commit()
         else:
-            await self._recorder.record(
-                [
-                    {"row_id": r.id, "message_id": r.platform_message_id, "b_sent_at": now}
-                    for r in rows
-                ]
-            )
+            await self._recorder.record(_sent(rows, now))
 
     @staticmethod
     async def _record_sent(
         session: AsyncSession, rows: list[OutboxMessage], now: dt.datetime
     ) -> None:
-        await session.execute(
-            RECORD_SENT,
-            [{"row_id": r.id, "message_id": r.platform_message_id, "b_sent_at": now} for r in rows],
-        )
+        await session.execute(RECORD_SENT, _sent(rows, now))
 
     async def _record_failure(
         self,

@@ -149,7 +149,8 @@ class CheckResult:
         }
 
 
-def _vnd(amount: Fraction | int, up: bool = False) -> str:
+def vnd(amount: Fraction | int, up: bool = False) -> str:
+    """An amount in đồng as Vietnamese writes it (3.000.000 đồng), rounded down (or up)."""
     whole = math.ceil(amount) if up else math.floor(amount)
     return group_thousands(whole) + " đồng"
 
@@ -174,8 +175,8 @@ def classify(
     reasons: list[str] = []
     if income_per_person <= line:
         reasons.append(
-            f"Thu nhập bình quân {_vnd(income_per_person)}/người/tháng, không cao hơn chuẩn "
-            f"{_vnd(line)} ở {area_label}."
+            f"Thu nhập bình quân {vnd(income_per_person)}/người/tháng, không cao hơn chuẩn "
+            f"{vnd(line)} ở {area_label}."
         )
         if len(lacking) >= standard.poor_min_lacking:
             classification = "ho_ngheo"
@@ -191,17 +192,17 @@ def classify(
             )
     else:
         reasons.append(
-            f"Thu nhập bình quân {_vnd(income_per_person, up=True)}/người/tháng, cao hơn chuẩn "
-            f"{_vnd(line)} ở {area_label}."
+            f"Thu nhập bình quân {vnd(income_per_person, up=True)}/người/tháng, cao hơn chuẩn "
+            f"{vnd(line)} ở {area_label}."
         )
         upper = getattr(standard.average_upper_vnd, area) if standard.average_upper_vnd else None
         if upper is not None and income_per_person <= upper:
             classification = "ho_muc_song_trung_binh"
-            reasons.append(f"Không cao hơn {_vnd(upper)}: thuộc mức sống trung bình.")
+            reasons.append(f"Không cao hơn {vnd(upper)}: thuộc mức sống trung bình.")
         else:
             classification = "khong_thuoc_dien"
             if upper is not None:
-                reasons.append(f"Cao hơn {_vnd(upper)}, mức trên của hộ có mức sống trung bình.")
+                reasons.append(f"Cao hơn {vnd(upper)}, mức trên của hộ có mức sống trung bình.")
         if standard.average_note and upper is None:
             reasons.append(standard.average_note.strip())
     if lacking:

@@ -30,6 +30,10 @@ class Topic(Strict):
     _id = field_validator("id")(_check_id)
 
 
+# The locality of entries and contacts that hold everywhere; not a place to pick or announce to.
+NATIONAL = "toan-quoc"
+
+
 class Locality(Strict):
     id: str
     name: str = Field(min_length=1)

@@ -17,7 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from content.loader import Content
 from content.normalize import Normalized, Normalizer, fold, untelex
-from content.schema import Entry
+from content.schema import NATIONAL, Entry
 
 # Field weights in the lexical index: what citizens ask is written in the questions.
 _W_QUESTION = 1.0
@@ -98,7 +98,7 @@ class SearchIndex:
         self._df: Counter[str] = Counter()
         self._locality_aliases: list[tuple[tuple[str, ...], str]] = []
         for loc in content.localities.values():
-            if loc.id == "toan-quoc":
+            if loc.id == NATIONAL:
                 continue
             for alias in {fold(loc.name), *(fold(a) for a in loc.aliases)}:
                 words = tuple(normalizer.words(alias))
@@ -408,7 +408,7 @@ class SearchIndex:
     def _adjust_for_locality(
         score: float, doc: _Doc, mentioned: set[str], locality: str | None
     ) -> float:
-        if "toan-quoc" in doc.localities:
+        if NATIONAL in doc.localities:
             # Naming a place asks about that place: its own entries come before national ones.
             return score * _NATIONAL_WHEN_PLACE_NAMED if mentioned else score
         if mentioned:

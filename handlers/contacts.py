@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.types import Button, Reply
 from content.guides import Contact
+from content.schema import NATIONAL
 from handlers.context import Context
 
 
@@ -41,7 +42,7 @@ def for_province(ctx: Context, kind: str, province_code: str | None) -> list[Con
         if c.kind == kind and province_code and c.province_code == province_code
     ]
     national = [
-        c for c in ctx.content.contacts.values() if c.kind == kind and "toan-quoc" in c.localities
+        c for c in ctx.content.contacts.values() if c.kind == kind and NATIONAL in c.localities
     ]
     return local + national
 
@@ -57,7 +58,7 @@ def directory(ctx: Context) -> list[Reply]:
         for c in ctx.content.contacts.values()
         if (locality and locality in c.localities) or (code and c.province_code == code)
     ]
-    found += [c for c in ctx.content.contacts.values() if "toan-quoc" in c.localities]
+    found += [c for c in ctx.content.contacts.values() if NATIONAL in c.localities]
     if code:
         header = ctx.msgs.contacts_header.format(place=locality_name(ctx, locality))
         buttons: tuple[Button, ...] = (ctx.menu_button(),)

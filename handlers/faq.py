@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.types import Button, Reply
-from content.schema import Entry
+from content.schema import NATIONAL, Entry
 from db.models import Question, QuestionStatus
 from handlers.context import Context
 
@@ -53,7 +53,7 @@ def topics_menu(ctx: Context, intro: str | None = None) -> list[Reply]:
 
 def _local_topic_button(ctx: Context) -> Button | None:
     locality = ctx.citizen.locality_id
-    if not locality or locality == "toan-quoc" or locality not in ctx.content.localities:
+    if not locality or locality == NATIONAL or locality not in ctx.content.localities:
         return None
     if not any(locality in e.localities for e in ctx.content.entries.values()):
         return None
@@ -93,7 +93,7 @@ def local_entries(ctx: Context, locality_id: str, page: int = 0) -> list[Reply]:
 def _locality_rank(entry: Entry, locality: str | None) -> int:
     if locality in entry.localities:
         return 0
-    return 1 if "toan-quoc" in entry.localities else 2
+    return 1 if NATIONAL in entry.localities else 2
 
 
 async def answer_by_id(ctx: Context, entry_id: str) -> list[Reply]:

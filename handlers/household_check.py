@@ -8,8 +8,8 @@ from fractions import Fraction
 from typing import Any
 
 from bot.types import Button, Reply
-from content.amounts import group_thousands, parse_amount, parse_count
-from content.eligibility import CLASS_LABELS, CheckResult, Standard, classify, standard_for
+from content.amounts import parse_amount, parse_count
+from content.eligibility import CLASS_LABELS, CheckResult, Standard, classify, standard_for, vnd
 from handlers import yesno
 from handlers.context import IDLE, Context
 from handlers.menu import menu
@@ -18,10 +18,6 @@ STATE = "household_check"
 # Steps before the indicators; the indicators follow, then the consent question.
 _AREA, _MEMBERS, _INCOME = 0, 1, 2
 _FIRST_INDICATOR = 3
-
-
-def _vnd(amount: int | Fraction) -> str:
-    return group_thousands(int(amount)) + " đồng"
 
 
 def _standard(ctx: Context) -> Standard | None:
@@ -146,7 +142,7 @@ async def receive_text(ctx: Context, text: str) -> list[Reply]:
             return [Reply(ctx.msgs.check_income_retry, ask(ctx)[0].buttons)]
         check["income"] = income
         per_person = Fraction(income, check["members"])
-        echo = ctx.msgs.check_income_echo.format(income=_vnd(income), per_person=_vnd(per_person))
+        echo = ctx.msgs.check_income_echo.format(income=vnd(income), per_person=vnd(per_person))
         return _advance(ctx, echo)
     said = yesno.answer(ctx, text)
     if check.get("done"):
@@ -232,6 +228,6 @@ def _summary(check: dict[str, Any], result: CheckResult) -> str:
     return (
         f"Tự kiểm tra diện hỗ trợ ({result.period}): {CLASS_LABELS[result.classification]}. "
         f"Khu vực {'nông thôn' if check['area'] == 'rural' else 'thành thị'}, "
-        f"{check['members']} người, thu nhập cả nhà {_vnd(check['income'])}/tháng. "
+        f"{check['members']} người, thu nhập cả nhà {vnd(check['income'])}/tháng. "
         f"Chỉ số thiếu hụt: {lacking}."
     )

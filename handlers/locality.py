@@ -9,6 +9,7 @@ from rapidfuzz import fuzz, process
 from bot.types import Button, Reply
 from content.normalize import fold
 from content.places import Places
+from content.schema import NATIONAL
 from handlers.context import IDLE, Context
 from handlers.menu import menu
 
@@ -38,7 +39,7 @@ def _buttons(ctx: Context) -> tuple[Button, ...]:
             f"loc:{loc.id}",
         )
         for loc in ctx.content.localities.values()
-        if loc.id != "toan-quoc"
+        if loc.id != NATIONAL
     ]
     return (*buttons, Button(ctx.msgs.btn_cancel, "cancel"))
 
@@ -65,7 +66,7 @@ def find_locality(ctx: Context, text: str) -> Choice | None:
         return None
     names: dict[str, str] = {}
     for loc in ctx.content.localities.values():
-        if loc.id != "toan-quoc":
+        if loc.id != NATIONAL:
             for name in (loc.name, *loc.aliases):
                 names[fold(name)] = loc.id
     found = process.extractOne(typed, list(names), scorer=fuzz.ratio, score_cutoff=MATCH_CUTOFF)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.types import Button, Reply
 from content.normalize import nfc
+from content.schema import NATIONAL
 from db.models import Subscription
 from handlers import locality
 from handlers.context import IDLE, Context
@@ -20,7 +21,6 @@ from handlers.menu import menu
 
 # Set in the conversation data while the locality chooser runs for a subscription.
 THEN_SUBSCRIBE = "subscribe"
-NATIONAL = "toan-quoc"  # not a place to receive announcements for
 
 
 def _place_of(ctx: Context) -> str | None:

@@ -34,8 +34,8 @@ def _library(request: web.Request):  # type: ignore[no-untyped-def]
 def _visible(request: web.Request, announcement: Announcement) -> svc.Target | None:
     """The announcement's target if the officer may see it; 404 otherwise (another locality's
     announcement is reported as missing, as questions are)."""
-    target = svc.resolve_target(_content(request), announcement.locality_id)
-    if not svc.in_officer_scope(request[OFFICER_KEY], target, announcement.locality_id):
+    seen, target = svc.seen_by(_content(request), request[OFFICER_KEY], announcement.locality_id)
+    if not seen:
         raise web.HTTPNotFound()
     return target
 
@@ -57,12 +57,7 @@ async def _audio_choices(request: web.Request, db, officer: Officer) -> list[dic
         {"key": b.clip_key, "label": f"Bản tin: {b.title}"}
         for b in bulletins
         if lib.path(b.clip_key) is not None
-        and (
-            b.locality_id is None
-            or svc.in_officer_scope(
-                officer, svc.resolve_target(content, b.locality_id), b.locality_id
-            )
-        )
+        and (b.locality_id is None or svc.seen_by(content, officer, b.locality_id)[0])
     ]
     for entry_id, key in lib.index().items():
         entry = content.entries.get(entry_id)
@@ -93,8 +88,8 @@ async def _page(
         )
         shown = []
         for a in rows:
-            target = svc.resolve_target(content, a.locality_id)
-            if svc.in_officer_scope(officer, target, a.locality_id):
+            seen, target = svc.seen_by(content, officer, a.locality_id)
+            if seen:
                 shown.append((a, target))
         progress = await svc.progress_of(db, [a for a, _ in shown])
         audio = await _audio_choices(request, db, officer)

@@ -11,6 +11,7 @@ from bot import exports
 from bot.web import keys
 from bot.web.auth import OFFICER_KEY, scope_conditions, scope_of
 from bot.web.pages import render
+from content.schema import NATIONAL
 from db.models import Question
 from db.reports import minutes, questions_for_report, stats_of
 
@@ -125,7 +126,7 @@ def deep_links(request: web.Request) -> list[dict[str, str]]:
     content = request.app[keys.RUNTIME].knowledge.content
     links = []
     for loc in content.localities.values():
-        if loc.id == "toan-quoc":
+        if loc.id == NATIONAL:
             continue
         url = f"https://t.me/{username}?start={loc.id}" if username else None
         links.append({"id": loc.id, "name": loc.name, "url": url})
