@@ -68,7 +68,7 @@ async def app_under_load(knowledge: Any, **settings: Any) -> AsyncIterator[str]:
     from aiohttp.test_utils import TestServer
 
     from bot.settings import Settings
-    from bot.web.app import create_app
+    from bot.web.app import create_app, freeze_heap_after_startup
 
     with tempfile.TemporaryDirectory() as tmp:
         config = Settings(
@@ -78,7 +78,9 @@ async def app_under_load(knowledge: Any, **settings: Any) -> AsyncIterator[str]:
             media_dir=Path(tmp) / "media",
             **settings,
         )
-        server = TestServer(create_app(config, knowledge))
+        app = create_app(config, knowledge)
+        freeze_heap_after_startup(app)  # as `serve` does
+        server = TestServer(app)
         await server.start_server()
         try:
             yield str(server.make_url("/")).rstrip("/")
