@@ -88,6 +88,7 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         core.deliver_through(CHANNEL, outbox, self.outbox_content)
         self._retry_later: set[int] = set()  # updates another attempt is handling now
+        self._typing: set[asyncio.Task[None]] = set()  # "typing…" requests under way
 
     # ---- life cycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -146,7 +147,11 @@ class TelegramChannel:
         inbound = await self.to_inbound(update)
         if inbound is None:
             return
-        typing = asyncio.create_task(self._typing_after(inbound.address.user_id, TYPING_DELAY))
+        # "typing…" is shown only when an answer takes more than a moment (a timer, not a task:
+        # most answers come first and cancel it).
+        typing = asyncio.get_running_loop().call_later(
+            TYPING_DELAY, self._start_typing, inbound.address.user_id
+        )
         try:
             await self.core.handle(inbound)  # the replies go out through the outbox
         except StillHandling:
@@ -154,11 +159,11 @@ class TelegramChannel:
         finally:
             typing.cancel()
 
-    async def _typing_after(self, chat_id: str, delay: float) -> None:
-        """Shows "typing…" only when an answer takes more than a moment."""
-        await asyncio.sleep(delay)
+    def _start_typing(self, chat_id: str) -> None:
         # Once started, the request is not cut off by the answer arriving.
-        await asyncio.shield(self._send_typing(chat_id))
+        task = asyncio.create_task(self._send_typing(chat_id))
+        self._typing.add(task)
+        task.add_done_callback(self._typing.discard)
 
     async def _send_typing(self, chat_id: str) -> None:
         with contextlib.suppress(TelegramError):

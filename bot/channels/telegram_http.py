@@ -20,6 +20,9 @@ except ImportError:  # pragma: no cover - moved in a later PTB
     DefaultValue = type(BaseRequest.DEFAULT_NONE)  # type: ignore[misc,assignment]
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
 class AiohttpRequest(BaseRequest):
     def __init__(
         self,
@@ -76,6 +79,7 @@ class AiohttpRequest(BaseRequest):
             sock_read=self._given(read_timeout, self._read_timeout),
         )
         data: Any = None
+        headers = None
         if request_data is not None:
             if files:
                 form = aiohttp.FormData()
@@ -84,10 +88,13 @@ class AiohttpRequest(BaseRequest):
                 for name, (filename, content, mimetype) in request_data.multipart_data.items():
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 data = form
-            else:
-                data = request_data.json_parameters  # form-encoded, as PTB's own backend sends
+            else:  # form-encoded, as PTB's own backend sends; encoded here, not by a FormData
+                data = request_data.url_encoded_parameters().encode()
+                headers = FORM
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
