@@ -147,22 +147,14 @@ class Core:
                 inbound_state=conversation.state,
                 audio=self.audio,
                 resumed=resumed,
-                committed=resumed,  # a takeover commits what it took over
             )
             citizen_id = citizen.id
             try:
                 replies = await handlers.route(ctx)
             except Exception:
                 log.exception("handler failed", extra={"address": str(inbound.address)})
-                await session.rollback()
-                if ctx.committed:
-                    citizen = await session.get(Citizen, citizen_id)
-                else:  # the message was not committed yet: it is stored now, with the apology
-                    session.expunge_all()  # rows written as persistent are not in the database
-                    received = await self._receive(session, inbound, now)
-                    if received is None:
-                        return []  # another attempt handled it meanwhile
-                    citizen = received[0]
+                await session.rollback()  # the message itself was committed before
+                citizen = await session.get(Citizen, citizen_id)
                 replies = [Reply(self.content.messages.error_reply)]
                 await _mark_done(session, inbound)  # answered, if only with an apology
                 rows = await self._add_replies(session, citizen, replies, private=False, now=now)
@@ -177,10 +169,7 @@ class Core:
     async def _receive(
         self, session: AsyncSession, inbound: Inbound, now: dt.datetime
     ) -> tuple[Citizen, State, int, bool] | None:
-        """Records the event, the citizen and the message, in the transaction that the handler
-        commits: with the question it logs (`Context.commit`, before any reply is made), or
-        with the conversation and the replies. Until then the platform has had no answer and
-        sends the event again if this worker dies; one transaction fewer per message.
+        """Records the event, the citizen and the message, and commits: nothing is lost.
         Returns None for an event already handled; raises StillHandling for one being handled
         now (the platform is told to retry later). The last item says whether this resumes an
         event whose first handling died before it finished (its message is stored already)."""
@@ -236,6 +225,7 @@ class Core:
                 "created_at": now,
             },
         )
+        await session.commit()
         return citizen, conversation, message_id, False
 
     async def _resume(

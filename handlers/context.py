@@ -35,9 +35,6 @@ class Context:
     audio: Any = None  # audio.library.AudioLibrary
     resumed: bool = False  # handling again an event whose first handling died midway
     questions_logged: list[int] = field(default_factory=list)
-    # Whether the message is committed yet: it is stored in the transaction the handler commits
-    # first (see `commit`), or with the conversation once the handler has replied.
-    committed: bool = False
 
     @property
     def msgs(self) -> Messages:
@@ -82,16 +79,9 @@ class Context:
             updated_at=self.now,
             **fields,
         )
-        await self.commit()
+        await self.session.commit()
         self.questions_logged.append(question.id)
         return question
-
-    async def commit(self) -> None:
-        """Commits what is stored so far, the message with it. A handler calls this (never the
-        session's own commit) before waiting on anything slow, such as making a clip: the
-        database is not held meanwhile."""
-        await self.session.commit()
-        self.committed = True
 
 
 def _province_code(ctx: Context) -> str | None:

@@ -23,7 +23,6 @@ async def entry(ctx: Context, entry_id: str) -> list[Reply]:
     found = ctx.content.entries.get(entry_id)
     if found is None or ctx.audio is None:
         return [menu(ctx, ctx.msgs.unknown_button)]
-    await ctx.commit()  # making a clip can take seconds: the database is not held meanwhile
     clip = await ctx.audio.clip_for_entry(found)
     audio = AudioRef(clip.key, found.questions[0], ctx.audio.url(clip.key))
     return [

@@ -1,7 +1,6 @@
 """A handler that fails midway: the citizen still gets a polite apology, their message is kept,
 and the event counts as handled. The failure here is real: the database refuses to store
-questions (a trigger), so logging the question raises inside the FAQ handler, before anything
-of this message was committed."""
+questions (a trigger), so logging the question raises inside the FAQ handler."""
 
 from __future__ import annotations
 
