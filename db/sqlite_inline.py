@@ -23,8 +23,14 @@ from typing import Any
 
 import aiosqlite
 
-FIRST_PAUSE = 0.0002  # seconds; doubled on each refusal, up to LONGEST_PAUSE
-LONGEST_PAUSE = 0.02
+# Seconds; doubled on each refusal, up to LONGEST_PAUSE. A worker's transactions last a fraction
+# of a millisecond, and while one of its calls waits, its other database work waits behind it
+# (one connection per worker): a long pause leaves the worker idle after the lock is free. With
+# two `serve` workers under load, pauses of up to 20 ms kept the two cores 82% busy; up to
+# 0.5 ms, 97%, and 20-30% more updates a second (bench/RESULTS.md). A refused try costs a few
+# microseconds, so a lock held for long (a command's big transaction) costs little CPU.
+FIRST_PAUSE = 0.0001
+LONGEST_PAUSE = 0.0005
 
 
 SQLITE_BUSY_SNAPSHOT = 517  # a stale read snapshot: only a new transaction helps, not a retry
