@@ -86,7 +86,10 @@ class Normalizer:
             key=lambda kv: -len(kv[0]),
         )
         self._synonyms = [(tuple(k), tuple(v)) for k, v in synonyms]
-        self._synonym_heads = {k[0] for k, _ in self._synonyms}
+        # By first word, longest first: only these can match where that word stands.
+        self._synonyms_by_head: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for src, dst in self._synonyms:
+            self._synonyms_by_head.setdefault(src[0], []).append((src, dst))
 
     def words(self, text: str) -> list[str]:
         """Folded words after teencode expansion, before synonyms."""
@@ -134,8 +137,9 @@ class Normalizer:
         out: list[str] = []
         i = 0
         while i < len(tokens):
-            if tokens[i] in self._synonym_heads:
-                for src, dst in self._synonyms:
+            rules = self._synonyms_by_head.get(tokens[i])
+            if rules is not None:
+                for src, dst in rules:
                     if tuple(tokens[i : i + len(src)]) == src:
                         out.extend(dst)
                         i += len(src)

@@ -105,7 +105,11 @@ class SearchIndex:
                 if words:
                     self._locality_aliases.append((words, loc.id))
         self._locality_aliases.sort(key=lambda item: -len(item[0]))
-        self._place_heads = frozenset(words[0] for words, _ in self._locality_aliases)
+        # By first word, longest first: only these can match where that word stands.
+        self._aliases_by_head: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for words, loc_id in self._locality_aliases:
+            self._aliases_by_head.setdefault(words[0], []).append((words, loc_id))
+        self._place_heads = frozenset(self._aliases_by_head)
         for entry in content.entries.values():
             self._add(entry)
         n = max(len(self._docs), 1)
@@ -246,7 +250,7 @@ class SearchIndex:
         out: list[str] = []
         i = 0
         while i < len(tokens):
-            for words, _ in self._locality_aliases:
+            for words, _ in self._aliases_by_head.get(tokens[i], ()):
                 if tokens[i : i + len(words)] == words:
                     i += len(words)
                     break
@@ -273,12 +277,10 @@ class SearchIndex:
 
     def mentioned_localities(self, tokens: tuple[str, ...]) -> set[str]:
         found: set[str] = set()
-        for words, loc_id in self._locality_aliases:
-            n = len(words)
-            for i in range(len(tokens) - n + 1):
-                if tokens[i : i + n] == words:
+        for i, token in enumerate(tokens):
+            for words, loc_id in self._aliases_by_head.get(token, ()):
+                if tokens[i : i + len(words)] == words:
                     found.add(loc_id)
-                    break
         return found
 
     def search(self, text: str, locality: str | None = None, limit: int = 3) -> SearchResult:
@@ -308,44 +310,45 @@ class SearchIndex:
         q_uni_total = sum(v for t, v in q_idf.items() if " " not in t) or 1.0
         q_text = " ".join(content_tokens)
         q_groups = self.groups(tokens)
-        top_bm25 = scores[top[0]]
-        docs = [self._docs[index] for index in top]
-        signals = self._question_signals(top, q_idf, q_idf_total, q_text)
+        pair, ecov, fuzzy, question_cover, rows = self._question_signals(
+            top, q_idf, q_idf_total, q_text
+        )
         # How much of the query each entry is about (its questions, keywords and topic), and
         # how much of it (single words) its answer holds, by idf.
-        covered = self._per_doc(self._ask_docs, q_idf)
-        in_answer = self._per_doc(self._answer_docs, q_idf)
-        matches = []
-        for index, doc, (best_pair, best_ecov, best_fuzz, question_cover, row) in zip(
-            top, docs, signals, strict=True
-        ):
-            values = (
-                covered[index] / q_idf_total,
-                best_pair,
-                best_ecov,
-                best_fuzz,
-                in_answer[index] / q_uni_total,
+        about = self._per_doc(self._ask_docs, q_idf)[top] / q_idf_total
+        in_answer = self._per_doc(self._answer_docs, q_idf)[top] / q_uni_total
+        bm25 = numpy.array([scores[index] for index in top])
+        # The features' weighted sum, all candidates at once, added in the order of WEIGHTS.
+        w = WEIGHTS
+        score = w[0] * about + w[1] * pair
+        score = score + w[2] * ecov
+        score = score + w[3] * fuzzy
+        score = score + w[4] * in_answer
+        score = score + w[5] * bm25 / bm25[0]
+        docs = [self._docs[index] for index in top]
+        score = score * numpy.array(
+            [self._locality_factor(doc, mentioned, locality) for doc in docs]
+        )
+        if q_groups:
+            # Asked about one kind of household, an entry about another comes lower.
+            other = [bool(doc.groups) and not (q_groups & doc.groups) for doc in docs]
+            score = numpy.where(other, score * _OTHER_GROUP_FACTOR, score)
+        matches = [
+            Match(
+                doc.entry.id,
+                round(value, 4),
+                self._originals[row] if row >= 0 else doc.entry.questions[0],
+                round(cover, 4),
+                round(share, 4),
             )
-            score = sum(w * v for w, v in zip(WEIGHTS, values, strict=False))
-            score += WEIGHTS[-1] * scores[index] / top_bm25
-            score = self._adjust_for_locality(score, doc, mentioned, locality)
-            if q_groups and doc.groups and not (q_groups & doc.groups):
-                # Asked about one kind of household, this entry is about another.
-                score *= _OTHER_GROUP_FACTOR
-            question = self._originals[row] if row >= 0 else doc.entry.questions[0]
-            matches.append(
-                Match(
-                    doc.entry.id,
-                    round(score, 4),
-                    question,
-                    round(question_cover, 4),
-                    round(values[0], 4),
-                )
+            for doc, value, row, cover, share in zip(
+                docs, score.tolist(), rows, question_cover.tolist(), about.tolist(), strict=True
             )
+        ]
         matches.sort(key=lambda m: m.score, reverse=True)
         return self._decide(query, matches, limit)
 
-    def _per_doc(self, docs_of: dict[str, Any], q_idf: dict[str, float]) -> list[float]:
+    def _per_doc(self, docs_of: dict[str, Any], q_idf: dict[str, float]) -> numpy.ndarray:
         """Per entry, the idf of the query's terms that `docs_of` lists for it, summed in the
         query's order."""
         total = numpy.zeros(len(self._docs))
@@ -353,11 +356,11 @@ class SearchIndex:
             docs = docs_of.get(t)
             if docs is not None:
                 total[docs] += v
-        return total.tolist()
+        return total
 
     def _question_signals(
         self, top: list[int], q_idf: dict[str, float], q_idf_total: float, q_text: str
-    ) -> list[tuple[float, float, float, float, int]]:
+    ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray, list[int]]:
         """Per candidate entry, signals in [0, 1] from its questions and keywords, over all of
         them at once: the best geometric mean of how much of a question the query covers and
         how much of the query that question covers; the best share of a question covered; the
@@ -384,38 +387,36 @@ class SearchIndex:
         asked = self._row_asked[rows]
         rank = numpy.where(asked, pair + similarity, -1.0)
         ecov_asked = numpy.where(asked, ecov, 0.0)
-        lengths = [len(span) for span in spans]
-        starts = numpy.cumsum([0, *lengths[:-1]])
-        if not lengths[-1]:  # reduceat needs every start inside the array
-            starts[-1] = 0
+        lengths = numpy.array([len(span) for span in spans])
+        starts = numpy.cumsum(lengths) - lengths
+        empty = lengths == 0  # no question with a known term: every signal is 0
+        # Each candidate's best value: its rows run from its start to the next one's. A -inf
+        # after the last row keeps every start inside the array when the last rows are empty.
         best = [
-            numpy.maximum.reduceat(values, starts).tolist()
+            numpy.where(
+                empty, 0.0, numpy.maximum.reduceat(numpy.append(values, -numpy.inf), starts)
+            )
             for values in (pair, ecov, similarity, ecov_asked)
         ]
-        out = []
-        for i, (span, start, length) in enumerate(
-            zip(spans, starts.tolist(), lengths, strict=True)
-        ):
-            if not length:  # no question with a known term
-                out.append((0.0, 0.0, 0.0, 0.0, -1))
+        closest: list[int] = []
+        for span, start, length in zip(spans, starts.tolist(), lengths.tolist(), strict=True):
+            if not length:
+                closest.append(-1)
                 continue
-            closest = start + int(rank[start : start + length].argmax())
-            row = span.start + closest - start if rank[closest] > -1.0 else -1
-            out.append((best[0][i], best[1][i], best[2][i], best[3][i], row))
-        return out
+            at = start + int(rank[start : start + length].argmax())
+            closest.append(span.start + at - start if rank[at] > -1.0 else -1)
+        return best[0], best[1], best[2], best[3], closest
 
     @staticmethod
-    def _adjust_for_locality(
-        score: float, doc: _Doc, mentioned: set[str], locality: str | None
-    ) -> float:
+    def _locality_factor(doc: _Doc, mentioned: set[str], locality: str | None) -> float:
         if NATIONAL in doc.localities:
             # Naming a place asks about that place: its own entries come before national ones.
-            return score * _NATIONAL_WHEN_PLACE_NAMED if mentioned else score
+            return _NATIONAL_WHEN_PLACE_NAMED if mentioned else 1.0
         if mentioned:
-            return score * (1.15 if doc.localities & mentioned else 0.75)
+            return 1.15 if doc.localities & mentioned else 0.75
         if locality and locality in doc.localities:
-            return score * 1.05
-        return score * 0.9
+            return 1.05
+        return 0.9
 
     def _decide(self, query: Normalized, matches: list[Match], limit: int) -> SearchResult:
         th = self.thresholds
