@@ -2,9 +2,9 @@
 
 aiosqlite runs each call on its own thread and hands the result back through the event loop:
 three or four such hops per statement cost more than the statement itself (a local SQLite
-insert or indexed lookup takes microseconds). Here the same calls run inline, so a statement
-costs what SQLite costs. One connection is shared in turn (see `db.session`), so nothing runs
-in parallel on it anyway.
+insert or indexed lookup takes microseconds). Here the same calls run inline, with no future
+and no queue in between, so a statement costs what SQLite costs. One connection is shared in
+turn (see `db.session`), so nothing runs in parallel on it anyway.
 
 Only a lock held by another process (another `serve` worker, a command) makes a call wait.
 SQLite's own busy handler would sleep in this thread and stop the event loop with it, so it is
@@ -48,34 +48,14 @@ def _locked(exc: BaseException) -> bool:
 
 
 class _RunNow:
-    """Stands in for aiosqlite's queue to its thread: runs each call when it is queued."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
+    """Stands in for aiosqlite's queue to its thread, for what aiosqlite itself queues (opening
+    and closing the connection): runs each call when it is queued."""
 
     def put_nowait(self, item: tuple[asyncio.Future | None, Callable[[], Any]]) -> None:
         future, function = item
-        self._run(future, function, None, FIRST_PAUSE)
-
-    def _run(
-        self,
-        future: asyncio.Future | None,
-        function: Callable[[], Any],
-        deadline: float | None,
-        pause: float,
-    ) -> None:
-        if future is not None and future.done():
-            return  # the caller gave up (cancelled) while the call waited for the lock
         try:
             result = function()
         except BaseException as exc:
-            now = time.monotonic()
-            deadline = deadline if deadline is not None else now + self.timeout
-            if future is not None and _locked(exc) and now < deadline:
-                future.get_loop().call_later(
-                    pause, self._run, future, function, deadline, min(pause * 2, LONGEST_PAUSE)
-                )
-                return
             if future is not None:
                 future.set_exception(exc)
             return
@@ -86,10 +66,33 @@ class _RunNow:
 class InlineConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection], timeout: float) -> None:
         super().__init__(connector, iter_chunk_size=64)
-        self._tx = _RunNow(timeout)  # type: ignore[assignment]
+        self._tx = _RunNow()  # type: ignore[assignment]
+        self._lock_timeout = timeout
 
     def __await__(self) -> Generator[Any, None, InlineConnection]:
         return self._connect().__await__()  # no thread to start
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Every call of aiosqlite's API (cursor, execute, fetch, commit…) comes here: it runs
+        now, and the coroutine is done without ever giving the loop a turn, unless the
+        database is locked by another process."""
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc):
+                raise
+        deadline = time.monotonic() + self._lock_timeout
+        pause = FIRST_PAUSE
+        while True:
+            await asyncio.sleep(pause)  # the worker goes on with its other work meanwhile
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as exc:
+                if not _locked(exc) or time.monotonic() >= deadline:
+                    raise
+            pause = min(pause * 2, LONGEST_PAUSE)
 
 
 def connect(database: str, timeout: float = 30.0, **kwargs: Any) -> InlineConnection:
