@@ -111,8 +111,9 @@ def machine() -> str:
 
 
 def analysis(telegram: dict[str, list[dict]]) -> list[str]:
-    """What the channel figures mean: where the CPU goes (from a py-spy profile of the webhook
-    benchmark, 2026-11-23) and what follows for the targets, from this run's figures."""
+    """What the channel figures mean: where the CPU goes (from py-spy profiles of a `serve`
+    worker under the webhook load, 2026-11-23 evening) and what follows for the targets, from
+    this run's figures."""
     ours = telegram_bench.median_run(telegram["ours"])["replied_per_s"]
     two = telegram_bench.median_run(telegram["workers"])["replied_per_s"]
     cpu = {
@@ -133,14 +134,16 @@ def analysis(telegram: dict[str, list[dict]]) -> list[str]:
         f"answers {two:.0f} updates/s. {one_process}"
     )
     return [
-        "Where the CPU of one Telegram update goes in our process (py-spy sampling of the",
-        "webhook benchmark): a quarter in the search (a third of that in one rapidfuzz call over",
-        "the candidates' questions); two fifths in the database, in four short transactions (the",
-        "event, citizen and message; the question, committed before a reply is made; the",
-        "conversation with the replies as outbox rows; the record that they were sent), with",
-        "SQLAlchemy Core statements built once, on SQLite run inline; a fifth in PTB and aiohttp",
-        "(the update parsed, the reply sent through PTB's rate limiter); the rest idle. The bare",
-        "echo bot does only that fifth.",
+        "Where the CPU of one Telegram update goes in a `serve` worker (py-spy sampling under",
+        "this load): a quarter in the search (a third of that in one rapidfuzz call over the",
+        "candidates' questions); a third in the database, in four short transactions (the event,",
+        "citizen and message; the question, committed before a reply is made; the conversation",
+        "with the replies as outbox rows; the record that they were sent, shared by the sends of",
+        "the same moment), SQLAlchemy Core statements built once, on SQLite run inline, of which",
+        "SQLite itself is a quarter; the rest in PTB and aiohttp (the update parsed, the reply",
+        "sent through PTB's rate limiter), which is all the bare echo bot does. Two workers on",
+        "SQLite take about a fifth more CPU per update than one: each must re-read what the other",
+        "wrote, and more goes to the operating system's scheduling and sockets.",
         verdict,
     ]
 
