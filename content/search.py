@@ -33,6 +33,8 @@ _NATIONAL_WHEN_PLACE_NAMED = 0.9
 _COMMON_SHARE = 0.15
 # Weights of the features (see SearchIndex.search), tuned on the development set.
 WEIGHTS = (0.30, 0.10, 0.10, 0.20, 0.10, 0.20)
+# Scores are rounded to 4 places: a candidate this far below cannot tie with one above it.
+_PRUNE_MARGIN = 1e-3
 
 
 @dataclass(frozen=True)
@@ -304,33 +306,50 @@ class SearchIndex:
         if not scores:
             return SearchResult(query=query, answer=None, suggestions=())
         top = heapq.nlargest(_CANDIDATES, scores, key=scores.__getitem__)
+        top_bm25 = scores[top[0]]
 
         q_idf = {t: self.idf(t) for t in qterms}
         q_idf_total = sum(q_idf.values())
         q_uni_total = sum(v for t, v in q_idf.items() if " " not in t) or 1.0
         q_text = " ".join(content_tokens)
         q_groups = self.groups(tokens)
-        pair, ecov, fuzzy, question_cover, rows = self._question_signals(
-            top, q_idf, q_idf_total, q_text
-        )
         # How much of the query each entry is about (its questions, keywords and topic), and
         # how much of it (single words) its answer holds, by idf.
         about = self._per_doc(self._ask_docs, q_idf)[top] / q_idf_total
         in_answer = self._per_doc(self._answer_docs, q_idf)[top] / q_uni_total
         bm25 = numpy.array([scores[index] for index in top])
+        docs = [self._docs[index] for index in top]
+        factor = numpy.array([self._locality_factor(doc, mentioned, locality) for doc in docs])
+        if q_groups:
+            # Asked about one kind of household, an entry about another comes lower.
+            other = [bool(doc.groups) and not (q_groups & doc.groups) for doc in docs]
+            factor = numpy.where(other, factor * _OTHER_GROUP_FACTOR, factor)
+        shared = self._shared(q_idf)
+        keep = self._worth_scoring(
+            top, shared, q_idf_total, about, in_answer, bm25, factor, max(limit, 2)
+        )
+        if keep is not None:
+            top, about, in_answer, bm25, docs = (
+                [top[i] for i in keep],
+                about[keep],
+                in_answer[keep],
+                bm25[keep],
+                [docs[i] for i in keep],
+            )
+        pair, ecov, fuzzy, question_cover, rows = self._question_signals(
+            top, shared, q_idf_total, q_text
+        )
         # The features' weighted sum, all candidates at once, added in the order of WEIGHTS.
         w = WEIGHTS
         score = w[0] * about + w[1] * pair
         score = score + w[2] * ecov
         score = score + w[3] * fuzzy
         score = score + w[4] * in_answer
-        score = score + w[5] * bm25 / bm25[0]
-        docs = [self._docs[index] for index in top]
+        score = score + w[5] * bm25 / top_bm25
         score = score * numpy.array(
             [self._locality_factor(doc, mentioned, locality) for doc in docs]
         )
         if q_groups:
-            # Asked about one kind of household, an entry about another comes lower.
             other = [bool(doc.groups) and not (q_groups & doc.groups) for doc in docs]
             score = numpy.where(other, score * _OTHER_GROUP_FACTOR, score)
         matches = [
@@ -358,19 +377,61 @@ class SearchIndex:
                 total[docs] += v
         return total
 
+    def _shared(self, q_idf: dict[str, float]) -> numpy.ndarray:
+        """Per question or keyword row, the idf of the query's terms it holds."""
+        shared = numpy.zeros(len(self._row_total))
+        for t, v in q_idf.items():
+            rows = self._term_rows.get(t)
+            if rows is not None:
+                shared[rows] += v
+        return shared
+
+    def _worth_scoring(
+        self,
+        top: list[int],
+        shared: numpy.ndarray,
+        q_idf_total: float,
+        about: numpy.ndarray,
+        in_answer: numpy.ndarray,
+        bm25: numpy.ndarray,
+        factor: numpy.ndarray,
+        needed: int,
+    ) -> list[int] | None:
+        """The candidates that can still rank among the first `needed` (all that the decision
+        reads) whatever their fuzzy similarity turns out to be; None: all of them. The fuzzy
+        similarity is the costliest signal and lies in [0, 1]: a candidate whose score with a
+        perfect similarity stays below what `needed` others reach with none cannot rank there.
+        The margin exceeds the rounding of scores to 4 places, so the first ones, their order
+        and their scores are exactly those of scoring every candidate."""
+        if len(top) <= needed:
+            return None
+        spans = [self._doc_rows[index] for index in top]
+        rows = numpy.fromiter(chain.from_iterable(spans), dtype=numpy.intp)
+        ecov = shared[rows] / self._row_total[rows]
+        pair = numpy.sqrt(ecov * (shared[rows] / q_idf_total))
+        lengths = numpy.array([len(span) for span in spans])
+        starts = numpy.cumsum(lengths) - lengths
+        best_pair, best_ecov = (_best_per_span(values, starts, lengths) for values in (pair, ecov))
+        w = WEIGHTS
+        without = factor * (
+            w[0] * about
+            + w[1] * best_pair
+            + w[2] * best_ecov
+            + w[4] * in_answer
+            + w[5] * bm25 / bm25[0]
+        )
+        bar = numpy.partition(without, -needed)[-needed] - _PRUNE_MARGIN
+        keep = numpy.flatnonzero(without + factor * w[3] >= bar)
+        return None if len(keep) == len(top) else keep.tolist()
+
     def _question_signals(
-        self, top: list[int], q_idf: dict[str, float], q_idf_total: float, q_text: str
+        self, top: list[int], shared: numpy.ndarray, q_idf_total: float, q_text: str
     ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray, list[int]]:
         """Per candidate entry, signals in [0, 1] from its questions and keywords, over all of
         them at once: the best geometric mean of how much of a question the query covers and
         how much of the query that question covers; the best share of a question covered; the
         best fuzzy similarity (rapidfuzz, in one call); how much of its closest question (keywords
         aside) the query covers. Also which row is that closest question (-1: none)."""
-        shared = numpy.zeros(len(self._row_total))
-        for t, v in q_idf.items():
-            rows = self._term_rows.get(t)
-            if rows is not None:
-                shared[rows] += v
         spans = [self._doc_rows[index] for index in top]
         rows = numpy.fromiter(chain.from_iterable(spans), dtype=numpy.intp)
         similarity = (
@@ -389,13 +450,8 @@ class SearchIndex:
         ecov_asked = numpy.where(asked, ecov, 0.0)
         lengths = numpy.array([len(span) for span in spans])
         starts = numpy.cumsum(lengths) - lengths
-        empty = lengths == 0  # no question with a known term: every signal is 0
-        # Each candidate's best value: its rows run from its start to the next one's. A -inf
-        # after the last row keeps every start inside the array when the last rows are empty.
         best = [
-            numpy.where(
-                empty, 0.0, numpy.maximum.reduceat(numpy.append(values, -numpy.inf), starts)
-            )
+            _best_per_span(values, starts, lengths)
             for values in (pair, ecov, similarity, ecov_asked)
         ]
         closest: list[int] = []
@@ -437,3 +493,10 @@ class SearchIndex:
             and m.query_cover >= th.suggest_query_cover
         )
         return SearchResult(query, None, suggestions, tuple(matches))
+
+
+def _best_per_span(values: numpy.ndarray, starts: numpy.ndarray, lengths: numpy.ndarray):  # type: ignore[no-untyped-def]
+    """The largest value of each candidate's rows (consecutive, from its start), 0 for a
+    candidate without rows. A -inf after the last row keeps every start inside the array."""
+    best = numpy.maximum.reduceat(numpy.append(values, -numpy.inf), starts)
+    return numpy.where(lengths == 0, 0.0, best)

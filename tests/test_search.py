@@ -29,6 +29,25 @@ def test_devset_accuracy(devset, knowledge):
     assert report.wrong_rate <= 0.05, report.summary()
 
 
+def test_skipping_hopeless_candidates_changes_no_decision(devset, knowledge):
+    """Candidates that cannot reach the first places are not fuzzy-scored. Asking for as many
+    suggestions as there are candidates scores them all: the answer, the suggestions and the
+    first three candidates (entry, score, closest question) must be the same either way."""
+    index = knowledge.index
+    from content.search import _CANDIDATES
+
+    scored = every = 0
+    for q in devset:
+        quick = index.search(q.text, locality=q.locality)
+        full = index.search(q.text, locality=q.locality, limit=_CANDIDATES)
+        assert quick.answer == full.answer, q.text
+        assert quick.candidates[:3] == full.candidates[:3], q.text
+        assert quick.suggestions == tuple(m for m in full.suggestions if m in full.candidates[:3])
+        scored += len(quick.candidates)
+        every += len(full.candidates)
+    assert scored < 0.8 * every  # most queries leave some candidates unscored
+
+
 @pytest.mark.parametrize(
     "text",
     [
