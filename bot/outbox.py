@@ -229,7 +229,8 @@ class Outbox:
                     await self._record_sent(session, sent, now)
             if failure is not None:
                 await self._record_failure(session, failure, rows[len(sent) + 1 :], now)
-            await session.commit()
+            if session.in_transaction():  # a sender wrote through it, or a failure was recorded
+                await session.commit()
 
     async def _record(
         self, session: AsyncSession, rows: list[OutboxMessage], now: dt.datetime
