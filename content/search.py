@@ -319,21 +319,31 @@ class SearchIndex:
         in_answer = self._per_doc(self._answer_docs, q_idf)[top] / q_uni_total
         bm25 = numpy.array([scores[index] for index in top])
         docs = [self._docs[index] for index in top]
-        factor = numpy.array([self._locality_factor(doc, mentioned, locality) for doc in docs])
-        if q_groups:
-            # Asked about one kind of household, an entry about another comes lower.
-            other = [bool(doc.groups) and not (q_groups & doc.groups) for doc in docs]
-            factor = numpy.where(other, factor * _OTHER_GROUP_FACTOR, factor)
+        place = numpy.array([self._locality_factor(doc, mentioned, locality) for doc in docs])
+        # Asked about one kind of household, an entry about another comes lower.
+        other = numpy.array(
+            [bool(q_groups and doc.groups and not (q_groups & doc.groups)) for doc in docs],
+            dtype=bool,
+        )
         shared = self._shared(q_idf)
         keep = self._worth_scoring(
-            top, shared, q_idf_total, about, in_answer, bm25, factor, max(limit, 2)
+            top,
+            shared,
+            q_idf_total,
+            about,
+            in_answer,
+            bm25,
+            numpy.where(other, place * _OTHER_GROUP_FACTOR, place),
+            max(limit, 2),
         )
         if keep is not None:
-            top, about, in_answer, bm25, docs = (
+            top, about, in_answer, bm25, place, other, docs = (
                 [top[i] for i in keep],
                 about[keep],
                 in_answer[keep],
                 bm25[keep],
+                place[keep],
+                other[keep],
                 [docs[i] for i in keep],
             )
         pair, ecov, fuzzy, question_cover, rows = self._question_signals(
@@ -346,12 +356,8 @@ class SearchIndex:
         score = score + w[3] * fuzzy
         score = score + w[4] * in_answer
         score = score + w[5] * bm25 / top_bm25
-        score = score * numpy.array(
-            [self._locality_factor(doc, mentioned, locality) for doc in docs]
-        )
-        if q_groups:
-            other = [bool(doc.groups) and not (q_groups & doc.groups) for doc in docs]
-            score = numpy.where(other, score * _OTHER_GROUP_FACTOR, score)
+        score = score * place
+        score = numpy.where(other, score * _OTHER_GROUP_FACTOR, score)
         matches = [
             Match(
                 doc.entry.id,
@@ -386,6 +392,16 @@ class SearchIndex:
                 shared[rows] += v
         return shared
 
+    def _rows_of(self, top: list[int], shared: numpy.ndarray, q_idf_total: float) -> _Rows:
+        """The question and keyword rows of the candidates, with how much of each the query
+        covers (ecov) and the geometric mean of that and how much of the query it covers."""
+        spans = [self._doc_rows[index] for index in top]
+        ids = numpy.fromiter(chain.from_iterable(spans), dtype=numpy.intp)
+        lengths = numpy.array([len(span) for span in spans])
+        ecov = shared[ids] / self._row_total[ids]
+        pair = numpy.sqrt(ecov * (shared[ids] / q_idf_total))
+        return _Rows(spans, ids, lengths, numpy.cumsum(lengths) - lengths, ecov, pair)
+
     def _worth_scoring(
         self,
         top: list[int],
@@ -405,13 +421,8 @@ class SearchIndex:
         and their scores are exactly those of scoring every candidate."""
         if len(top) <= needed:
             return None
-        spans = [self._doc_rows[index] for index in top]
-        rows = numpy.fromiter(chain.from_iterable(spans), dtype=numpy.intp)
-        ecov = shared[rows] / self._row_total[rows]
-        pair = numpy.sqrt(ecov * (shared[rows] / q_idf_total))
-        lengths = numpy.array([len(span) for span in spans])
-        starts = numpy.cumsum(lengths) - lengths
-        best_pair, best_ecov = (_best_per_span(values, starts, lengths) for values in (pair, ecov))
+        rows = self._rows_of(top, shared, q_idf_total)
+        best_pair, best_ecov = (rows.best(values) for values in (rows.pair, rows.ecov))
         w = WEIGHTS
         without = factor * (
             w[0] * about
@@ -432,30 +443,24 @@ class SearchIndex:
         how much of the query that question covers; the best share of a question covered; the
         best fuzzy similarity (rapidfuzz, in one call); how much of its closest question (keywords
         aside) the query covers. Also which row is that closest question (-1: none)."""
-        spans = [self._doc_rows[index] for index in top]
-        rows = numpy.fromiter(chain.from_iterable(spans), dtype=numpy.intp)
+        rows = self._rows_of(top, shared, q_idf_total)
         similarity = (
             process.cdist(
                 [q_text],
-                [joined for span in spans for joined in self._joined[span.start : span.stop]],
+                [self._joined[row] for row in rows.ids.tolist()],
                 scorer=fuzz.token_set_ratio,
                 dtype=numpy.float64,
             )[0]
             / 100
         )
-        ecov = shared[rows] / self._row_total[rows]
-        pair = numpy.sqrt(ecov * (shared[rows] / q_idf_total))
-        asked = self._row_asked[rows]
-        rank = numpy.where(asked, pair + similarity, -1.0)
-        ecov_asked = numpy.where(asked, ecov, 0.0)
-        lengths = numpy.array([len(span) for span in spans])
-        starts = numpy.cumsum(lengths) - lengths
-        best = [
-            _best_per_span(values, starts, lengths)
-            for values in (pair, ecov, similarity, ecov_asked)
-        ]
+        asked = self._row_asked[rows.ids]
+        rank = numpy.where(asked, rows.pair + similarity, -1.0)
+        ecov_asked = numpy.where(asked, rows.ecov, 0.0)
+        best = [rows.best(values) for values in (rows.pair, rows.ecov, similarity, ecov_asked)]
         closest: list[int] = []
-        for span, start, length in zip(spans, starts.tolist(), lengths.tolist(), strict=True):
+        for span, start, length in zip(
+            rows.spans, rows.starts.tolist(), rows.lengths.tolist(), strict=True
+        ):
             if not length:
                 closest.append(-1)
                 continue
@@ -495,8 +500,20 @@ class SearchIndex:
         return SearchResult(query, None, suggestions, tuple(matches))
 
 
-def _best_per_span(values: numpy.ndarray, starts: numpy.ndarray, lengths: numpy.ndarray):  # type: ignore[no-untyped-def]
-    """The largest value of each candidate's rows (consecutive, from its start), 0 for a
-    candidate without rows. A -inf after the last row keeps every start inside the array."""
-    best = numpy.maximum.reduceat(numpy.append(values, -numpy.inf), starts)
-    return numpy.where(lengths == 0, 0.0, best)
+@dataclass
+class _Rows:
+    """The candidates' rows, consecutive: candidate i has `lengths[i]` of them from
+    `starts[i]`; `ids` are their indexes in the index's row arrays."""
+
+    spans: list[range]
+    ids: numpy.ndarray
+    lengths: numpy.ndarray
+    starts: numpy.ndarray
+    ecov: numpy.ndarray
+    pair: numpy.ndarray
+
+    def best(self, values: numpy.ndarray) -> numpy.ndarray:
+        """The largest of `values` (one per row) for each candidate, 0 for a candidate without
+        rows. A -inf after the last row keeps every start inside the array."""
+        best = numpy.maximum.reduceat(numpy.append(values, -numpy.inf), self.starts)
+        return numpy.where(self.lengths == 0, 0.0, best)

@@ -27,8 +27,9 @@ import aiosqlite
 # of a millisecond, and while one of its calls waits, its other database work waits behind it
 # (one connection per worker): a long pause leaves the worker idle after the lock is free. With
 # two `serve` workers under load, pauses of up to 20 ms kept the two cores 82% busy; up to
-# 0.5 ms, 97%, and 20-30% more updates a second (bench/RESULTS.md). A refused try costs a few
-# microseconds, so a lock held for long (a command's big transaction) costs little CPU.
+# 0.5 ms, 97%, and 20-30% more updates a second (alternating runs of bench/telegram_bench.py's
+# two-worker setup). A refused try costs a few microseconds, so a lock held for long (a
+# command's big transaction) costs little CPU.
 FIRST_PAUSE = 0.0001
 LONGEST_PAUSE = 0.0005
 
@@ -36,30 +37,26 @@ LONGEST_PAUSE = 0.0005
 SQLITE_BUSY_SNAPSHOT = 517  # a stale read snapshot: only a new transaction helps, not a retry
 
 
-def _locked(exc: BaseException) -> bool:
+def _locked(exc: sqlite3.OperationalError) -> bool:
     """Refused because another connection holds the lock (SQLITE_BUSY and its extended codes)."""
     code = getattr(exc, "sqlite_errorcode", None)
-    return (
-        isinstance(exc, sqlite3.OperationalError)
-        and code is not None
-        and code & 0xFF == sqlite3.SQLITE_BUSY
-        and code != SQLITE_BUSY_SNAPSHOT
-    )
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY and code != SQLITE_BUSY_SNAPSHOT
 
 
 class _RunNow:
     """Stands in for aiosqlite's queue to its thread, for what aiosqlite itself queues (opening
     and closing the connection): runs each call when it is queued."""
 
-    def put_nowait(self, item: tuple[asyncio.Future | None, Callable[[], Any]]) -> None:
+    @staticmethod
+    def put_nowait(item: tuple[asyncio.Future | None, Callable[[], Any]]) -> None:
         future, function = item
         try:
             result = function()
         except BaseException as exc:
-            if future is not None:
+            if future is not None and not future.done():
                 future.set_exception(exc)
             return
-        if future is not None:
+        if future is not None and not future.done():
             future.set_result(result)
 
 
@@ -78,20 +75,17 @@ class InlineConnection(aiosqlite.Connection):
         database is locked by another process."""
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        try:
-            return fn(*args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            if not _locked(exc):
-                raise
-        deadline = time.monotonic() + self._lock_timeout
+        deadline = None
         pause = FIRST_PAUSE
         while True:
-            await asyncio.sleep(pause)  # the worker goes on with its other work meanwhile
             try:
                 return fn(*args, **kwargs)
             except sqlite3.OperationalError as exc:
-                if not _locked(exc) or time.monotonic() >= deadline:
+                now = time.monotonic()
+                deadline = deadline or now + self._lock_timeout
+                if not _locked(exc) or now >= deadline:
                     raise
+            await asyncio.sleep(pause)  # the worker goes on with its other work meanwhile
             pause = min(pause * 2, LONGEST_PAUSE)
 
 
