@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 MAX_ANSWER_CHARS = 600
+# The answer a citizen reads first; the rest waits behind "Xem thêm" (`details`).
+MAX_DETAILS_CHARS = 1200
 # Telegram callback data is limited to 64 bytes; "faq:" plus the id must fit with room to spare.
 MAX_ENTRY_ID_CHARS = 56
 
@@ -69,6 +71,7 @@ class Entry(Strict):
     topic: str
     questions: tuple[str, ...] = Field(min_length=3)
     answer: str
+    details: str | None = Field(default=None, max_length=MAX_DETAILS_CHARS)
     sources: tuple[str, ...] = Field(min_length=1)
     localities: tuple[str, ...] = Field(min_length=1)
     valid_from: dt.date
