@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         default=PROJECT_DIR / "data" / "media", description="where voice notes and files are kept"
     )
     max_media_bytes: int = Field(default=10 * 1024 * 1024, description="larger files are not kept")
+    media_fetch_hosts: str = Field(
+        default="api.telegram.org,.zdn.vn,.zadn.vn",
+        description="comma-separated hosts citizens' attachments are fetched from ('.zdn.vn': its "
+        "subdomains); loopback and private addresses only for a host listed by exact name",
+    )
     max_message_chars: int = Field(
         default=2000, description="longer messages go to officers verbatim instead of search"
     )

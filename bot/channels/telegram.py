@@ -11,7 +11,6 @@ import datetime as dt
 import hmac
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -32,6 +31,7 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
+from bot.channels.media import keep_media
 from bot.channels.telegram_http import AiohttpRequest
 from bot.core import Core, StillHandling
 from bot.outbox import DeliveryError, Outbox, OutboxContent
@@ -233,15 +233,17 @@ class TelegramChannel:
         if size is not None and size > self.settings.max_media_bytes:
             media["skipped"] = "too large"
             return media
-        folder = Path(self.settings.media_dir) / CHANNEL
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{unique_id}.{ext}"
         try:
             file = await self.application.bot.get_file(file_id)
-            await file.download_to_drive(path)
-            media["path"] = str(path)
         except TelegramError as exc:
             media["error"] = str(exc)
+            return media
+        # Fetched by our guard, never PTB's download: a file_path that names a local file would
+        # be copied by it, and the name comes from Telegram's file_unique_id.
+        trusted = self.settings.telegram_base_file_url
+        media.update(
+            await keep_media(self.settings, CHANNEL, unique_id, ext, file.file_path, trusted)
+        )
         return media
 
     @staticmethod

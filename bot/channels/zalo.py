@@ -10,7 +10,6 @@ import datetime as dt
 import hmac
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import render
 from bot.channels import zalo_api as api
+from bot.channels.media import keep_media
 from bot.core import Core, StillHandling
 from bot.outbox import DeliveryError, Outbox, OutboxContent, release_waiting
 from bot.render import split_text
@@ -236,22 +236,9 @@ class ZaloChannel:
         media: dict[str, Any] = {"url": url}
         if not url or self.http is None:
             return media
-        folder = Path(self.settings.media_dir) / CHANNEL
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{''.join(c for c in event_id if c.isalnum())[:64]}.{ext}"
-        try:
-            async with self.http.get(url) as response:
-                if response.status != 200:
-                    media["error"] = f"HTTP {response.status}"
-                    return media
-                data = await response.content.read(self.settings.max_media_bytes + 1)
-            if len(data) > self.settings.max_media_bytes:
-                media["skipped"] = "too large"
-                return media
-            path.write_bytes(data)
-            media["path"] = str(path)
-        except aiohttp.ClientError as exc:
-            media["error"] = str(exc)
+        # Only from MEDIA_FETCH_HOSTS (and the configured API host), never a private address.
+        trusted = self.settings.zalo_api_base
+        media.update(await keep_media(self.settings, CHANNEL, event_id, ext, url, trusted))
         return media
 
     async def _record_receipt(self, event: dict[str, Any]) -> None:
