@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import handlers
 from bot.outbox import Outbox, OutboxContent, claim_new
-from bot.types import Inbound, Kind, Reply
+from bot.types import Address, Inbound, Kind, Reply
 from content.loader import Content
 from content.normalize import clean_display
 from content.search import SearchIndex
@@ -63,6 +64,52 @@ MARK_DONE = (
     .where(EVENTS.c.channel == bindparam("b_channel"), EVENTS.c.event_id == bindparam("b_event_id"))
     .values(done=True)
 )
+
+
+# What no database stores: UTF-16 surrogates (a lone "\ud800" in a platform's JSON) and NUL.
+UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+MAX_DISPLAY_NAME = 200  # the column's length
+
+
+def storable(value: Any) -> Any:
+    """A value from a platform as every database stores it: a surrogate becomes U+FFFD, a NUL
+    is dropped, in strings, lists and dictionaries (keys too). What needs no change is
+    returned as it is (the same object)."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub(_replacement, value) if UNSTORABLE.search(value) else value
+    if isinstance(value, dict):
+        clean = {storable(k): storable(v) for k, v in value.items()}
+        same = all(k in value and value[k] is v for k, v in clean.items())
+        return value if same and len(clean) == len(value) else clean
+    if isinstance(value, list | tuple):
+        items = [storable(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return "" if match.group() == "\x00" else "\ufffd"
+
+
+def storable_inbound(inbound: Inbound) -> Inbound:
+    """The inbound with every field storable (see `storable`) and the name within its column;
+    the same object when nothing needed a change (nearly always)."""
+    name = storable(inbound.display_name)
+    if name and len(name) > MAX_DISPLAY_NAME:
+        name = name[:MAX_DISPLAY_NAME]
+    fields = {
+        "text": storable(inbound.text),
+        "payload": storable(inbound.payload),
+        "event_id": storable(inbound.event_id),
+        "media": storable(inbound.media),
+        "display_name": name,
+    }
+    user_id = storable(inbound.address.user_id)
+    if user_id is inbound.address.user_id and all(
+        value is getattr(inbound, key) for key, value in fields.items()
+    ):
+        return inbound
+    return replace(inbound, address=Address(inbound.address.channel, user_id), **fields)
 
 
 # An event taken this long ago and not finished was left by a worker that died.
@@ -118,6 +165,10 @@ class Core:
         self._routes[channel] = (outbox, render)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handles one inbound message. Returns normally only once the message is stored (a
+        failing handler is answered with an apology); any exception means it was not, or not
+        finished, and the platform should deliver it again."""
+        inbound = storable_inbound(inbound)
         async with self._lock(str(inbound.address)):
             return await self._handle(inbound)
 

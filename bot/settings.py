@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     )
     zalo_access_token: str | None = Field(default=None, description="first access token")
     zalo_refresh_token: str | None = Field(default=None, description="first refresh token")
+    zalo_max_event_age: float = Field(
+        default=3600.0,
+        gt=0,
+        description="seconds a signed webhook event may be old (replays of older ones get 401)",
+    )
     zalo_api_base: str = Field(default="https://openapi.zalo.me", description="OpenAPI base")
     zalo_oauth_base: str = Field(default="https://oauth.zaloapp.com", description="OAuth base")
     tts_engine: str = Field(

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TYPING_DELAY = 0.8  # seconds of work before "typing…" is shown
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+POLLING_RETRIES = 12  # an update not stored is tried again for about 6 minutes (polling)
 # The command menu Telegram shows, in Vietnamese.
 COMMANDS = [
     ("start", "Bắt đầu, menu chính"),
@@ -64,6 +65,10 @@ def keyboard(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=payload)] for label, payload in buttons]
     )
+
+
+class MalformedUpdate(Exception):
+    """An update whose fields cannot be read: refused, never worth delivering again."""
 
 
 class TelegramChannel:
@@ -87,7 +92,7 @@ class TelegramChannel:
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         core.deliver_through(CHANNEL, outbox, self.outbox_content)
-        self._retry_later: set[int] = set()  # updates another attempt is handling now
+        self._retries: dict[int, int] = {}  # polling: tries of updates not stored yet
         self._typing: set[asyncio.Task[None]] = set()  # "typing…" requests under way
 
     # ---- life cycle -----------------------------------------------------------------------
@@ -127,24 +132,46 @@ class TelegramChannel:
             if not isinstance(data, dict) or "update_id" not in data:
                 raise ValueError("not an update")
             update = Update.de_json(data, self.application.bot)
+        except web.HTTPException:
+            raise  # too large (413)
         except Exception as exc:  # PTB's parser raises anything on a malformed update
             raise web.HTTPBadRequest(text="malformed update") from exc
-        # Handled before answering: the question is committed when Telegram gets its 200.
-        await self.application.process_update(update)
-        if update.update_id in self._retry_later:
-            self._retry_later.discard(update.update_id)
-            # Another attempt is handling this update right now: Telegram retries later.
-            raise web.HTTPServiceUnavailable(text="update being handled; retry later")
+        # Handled here, not through PTB's process_update, which logs a handler's exception and
+        # returns: Telegram would get its 200 for an update never stored, and not send it again.
+        # The question is committed when Telegram gets its 200; anything else is a 4xx (never
+        # worth sending again) or a 503 (Telegram delivers the update again later).
+        try:
+            await self.handle_update(update)
+        except StillHandling as exc:  # another attempt is handling it right now
+            raise web.HTTPServiceUnavailable(text="update being handled; retry later") from exc
+        except MalformedUpdate as exc:
+            log.warning("update %s refused: %r", update.update_id, exc.__cause__)
+            raise web.HTTPBadRequest(text="malformed update") from exc
+        except Exception as exc:
+            log.error(
+                "update %s not stored; Telegram will deliver it again",
+                update.update_id,
+                exc_info=True,
+            )
+            raise web.HTTPServiceUnavailable(text="update not stored; retry later") from exc
         return web.json_response({"ok": True})
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def handle_update(self, update: Update) -> None:
+        """Stores and answers one update. Returns once it is stored (or has nothing to store);
+        raises MalformedUpdate for one that can never be handled, StillHandling or what the
+        storing failed with for one that should come again."""
         if update.callback_query:
             # Always answered, so the button's spinner stops.
             try:
                 await update.callback_query.answer()
             except TelegramError:
                 log.warning("answerCallbackQuery failed", exc_info=True)
-        inbound = await self.to_inbound(update)
+        try:
+            inbound = await self.to_inbound(update)
+        except OSError:
+            raise  # keeping a file failed (a full disk): worth another try
+        except Exception as exc:  # fields of unexpected types
+            raise MalformedUpdate(update.update_id) from exc
         if inbound is None:
             return
         # "typing…" is shown only when an answer takes more than a moment (a timer, not a task:
@@ -154,10 +181,32 @@ class TelegramChannel:
         )
         try:
             await self.core.handle(inbound)  # the replies go out through the outbox
-        except StillHandling:
-            self._retry_later.add(update.update_id)
         finally:
             typing.cancel()
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Polling mode: Telegram counts an update delivered once it was fetched, so one that
+        was not stored is put back in the queue here, after a growing pause."""
+        try:
+            await self.handle_update(update)
+        except MalformedUpdate as exc:
+            log.warning("update %s refused: %r", update.update_id, exc.__cause__)
+        except Exception as exc:
+            tries = self._retries.get(update.update_id, 0) + 1
+            if tries > POLLING_RETRIES:
+                self._retries.pop(update.update_id, None)
+                log.error(
+                    "update %s given up after %d tries", update.update_id, tries, exc_info=True
+                )
+                return
+            self._retries[update.update_id] = tries
+            if not isinstance(exc, StillHandling):
+                log.error("update %s not stored; trying again", update.update_id, exc_info=True)
+            asyncio.get_running_loop().call_later(
+                min(2.0**tries / 4, 60.0), self.application.update_queue.put_nowait, update
+            )
+        else:
+            self._retries.pop(update.update_id, None)
 
     def _start_typing(self, chat_id: str) -> None:
         # Once started, the request is not cut off by the answer arriving.

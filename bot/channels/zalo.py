@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hmac
 import json
 import logging
+import time
 from typing import Any
 
 import aiohttp
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import render
 from bot.channels import zalo_api as api
 from bot.channels.media import keep_media
-from bot.core import Core, StillHandling
+from bot.core import Core, StillHandling, storable
 from bot.outbox import DeliveryError, Outbox, OutboxContent, release_waiting
 from bot.render import split_text
 from bot.settings import Settings
@@ -157,36 +157,49 @@ class ZaloChannel:
         sent = request.headers.get(api.SIGNATURE_HEADER, "").removeprefix("mac=").strip()
         if not sent:
             raise web.HTTPUnauthorized(text="missing signature")
-        try:
-            event = json.loads(raw)
-            if not isinstance(event, dict):
-                raise ValueError("not an object")
-            app_id, timestamp = api.app_id_and_timestamp(event)
-        except (ValueError, KeyError, UnicodeDecodeError) as exc:
-            raise web.HTTPBadRequest(text="malformed event") from exc
-        expected = api.event_signature(
-            app_id, raw, timestamp, self.settings.zalo_oa_secret_key or ""
+        app_id = self.settings.zalo_app_id or ""
+        # The signature first: a body Zalo did not sign is never parsed.
+        stamp = api.signed_timestamp(
+            raw, sent.lower(), app_id, self.settings.zalo_oa_secret_key or ""
         )
-        if not hmac.compare_digest(sent.lower(), expected) or app_id != self.settings.zalo_app_id:
+        if stamp is None:
             raise web.HTTPUnauthorized(text="bad signature")
+        try:
+            event = api.read_event(raw)
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise web.HTTPBadRequest(text="malformed event") from exc
+        if api.app_id_and_timestamp(event) != (app_id, stamp):
+            raise web.HTTPUnauthorized(text="bad signature")
+        if not api.fresh(stamp, time.time(), self.settings.zalo_max_event_age):
+            raise web.HTTPUnauthorized(text="event too old or from the future")
         name = api.event_name(event)
         if name not in api.KNOWN_EVENTS:
             raise web.HTTPBadRequest(text="unknown event")
         if name in api.ECHOES:
             return web.json_response({"ok": True})
+        # Stored before Zalo gets its 200; one not stored gets a 503 and Zalo sends it again.
+        try:
+            await self._take(storable(event), name)
+        except web.HTTPException:
+            raise
+        except StillHandling as exc:  # another attempt is handling it now
+            raise web.HTTPServiceUnavailable(text="event being handled; retry later") from exc
+        except Exception as exc:
+            log.error("event %s not stored; Zalo will send it again", name, exc_info=True)
+            raise web.HTTPServiceUnavailable(text="event not stored; retry later") from exc
+        return web.json_response({"ok": True})
+
+    async def _take(self, event: dict[str, Any], name: str) -> None:
+        """Records a receipt, or hands a citizen's event to the core (replies go out through
+        the outbox); returns once it is stored."""
         if name in (api.RECEIVED, api.SEEN):
             await self._record_receipt(event)
-            return web.json_response({"ok": True})
+            return
         inbound = await self.to_inbound(event)
         if inbound is None:
             raise web.HTTPBadRequest(text="event without a sender")
         await self._release_waiting(inbound.address)
-        # Committed before Zalo gets its 200; the replies go out through the outbox.
-        try:
-            await self.core.handle(inbound)
-        except StillHandling as exc:  # another attempt is handling it now: Zalo retries later
-            raise web.HTTPServiceUnavailable(text="event being handled; retry later") from exc
-        return web.json_response({"ok": True})
+        await self.core.handle(inbound)
 
     async def to_inbound(self, event: dict[str, Any]) -> Inbound | None:
         name = api.event_name(event)

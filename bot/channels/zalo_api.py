@@ -5,6 +5,10 @@ official PHP and Java SDKs first, then working code and write-ups)."""
 from __future__ import annotations
 
 import hashlib
+import hmac
+import itertools
+import json
+import re
 from typing import Any
 
 # Endpoints, appended to ZALO_API_BASE (https://openapi.zalo.me) / ZALO_OAUTH_BASE
@@ -76,6 +80,79 @@ def event_signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret_key:
     digest.update(timestamp.encode())
     digest.update(oa_secret_key.encode())
     return digest.hexdigest()
+
+
+# A signed body's timestamp, found before the body is parsed (the signature covers it).
+TIMESTAMP_FIELD = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,20})"?')
+TIMESTAMPS_TRIED = 8  # an event names a few timestamps at most
+FUTURE_SKEW = 300.0  # seconds an event's timestamp may be ahead of our clock
+MAX_ID_CHARS = 64
+
+
+def signed_timestamp(raw_body: bytes, mac: str, app_id: str, oa_secret_key: str) -> str | None:
+    """The timestamp `raw_body` was signed with, when `mac` is its signature, else None. The
+    signature is checked before the body is parsed: a body Zalo did not sign is never parsed."""
+    found = itertools.islice(TIMESTAMP_FIELD.finditer(raw_body), TIMESTAMPS_TRIED)
+    for timestamp in dict.fromkeys(m.group(1).decode() for m in found):
+        expected = event_signature(app_id, raw_body, timestamp, oa_secret_key)
+        if hmac.compare_digest(mac.encode(), expected.encode()):
+            return timestamp
+    return None
+
+
+def fresh(timestamp: str, now: float, max_age: float) -> bool:
+    """An event's timestamp (milliseconds) is at most `max_age` seconds old and at most
+    FUTURE_SKEW seconds ahead: an older signed event is a replay."""
+    age = now - int(timestamp) / 1000
+    return -FUTURE_SKEW <= age <= max_age
+
+
+def read_event(raw_body: bytes) -> dict[str, Any]:
+    """A signed body as an event; ValueError when it is not JSON or a field has a type Zalo
+    never sends (an object where a string is due, a list of strings for the attachments…)."""
+    try:
+        event = json.loads(raw_body)
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
+    if not isinstance(event, dict):
+        raise ValueError("not an object")
+    if not isinstance(event.get("event_name"), str):
+        raise ValueError("event_name")
+    for key in ("app_id", "timestamp"):
+        _check_id(event.get(key), key)
+    for key in ("sender", "recipient", "follower"):
+        party = _check_object(event.get(key), key)
+        if "id" in party:
+            _check_id(party["id"], f"{key}.id")
+    message = _check_object(event.get("message"), "message")
+    if message.get("text") is not None and not isinstance(message["text"], str):
+        raise ValueError("message.text")
+    if message.get("msg_id") is not None:
+        _check_id(message["msg_id"], "message.msg_id")
+    attachments = message.get("attachments") or []
+    if not isinstance(attachments, list):
+        raise ValueError("message.attachments")
+    for item in attachments:
+        payload = _check_object(_check_object(item, "attachment").get("payload"), "payload")
+        if payload.get("url") is not None and not isinstance(payload["url"], str):
+            raise ValueError("payload.url")
+        _check_object(payload.get("coordinates"), "payload.coordinates")
+    return event
+
+
+def _check_object(value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(name)
+    return value
+
+
+def _check_id(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(name)
+    if not 0 < len(str(value)) <= MAX_ID_CHARS:
+        raise ValueError(name)
 
 
 def text_message(user_id: str, text: str) -> dict[str, Any]:

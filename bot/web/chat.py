@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import logging
 import secrets
 
 from aiohttp import web
@@ -20,7 +21,12 @@ from bot.web.auth import set_cookie
 from bot.web.pages import render
 from db.models import Citizen, Message
 
+log = logging.getLogger(__name__)
 CHANNEL = "web"
+NOT_SENT = (
+    "Tin nhắn của bạn chưa được gửi vì hệ thống đang gặp sự cố. "
+    "Bạn hãy gửi lại sau ít phút; tin nhắn sẽ không bị gửi trùng."
+)
 COOKIE = "caunoi_chat"
 COOKIE_AGE = 365 * 24 * 3600
 SHOWN = 40
@@ -77,8 +83,8 @@ async def page(request: web.Request) -> web.StreamResponse:
         visitor = {"uid": secrets.token_urlsafe(12), "csrf": secrets.token_urlsafe(16)}
     messages, buttons = await _history(request, visitor["uid"])
     if not messages:
-        core = request.app[keys.RUNTIME].core
-        await core.handle(Inbound(Address(CHANNEL, visitor["uid"]), Kind.COMMAND, text="/start"))
+        start = Inbound(Address(CHANNEL, visitor["uid"]), Kind.COMMAND, text="/start")
+        await _handle(request, start)
         messages, buttons = await _history(request, visitor["uid"])
     response = render(
         request,
@@ -95,7 +101,12 @@ async def page(request: web.Request) -> web.StreamResponse:
 
 async def post(request: web.Request) -> web.StreamResponse:
     visitor = _visitor(request)
-    form = await request.post()
+    try:
+        form = await request.post()
+    except web.HTTPException:
+        raise  # too large (413)
+    except (ValueError, LookupError) as exc:  # a broken body, an unknown charset
+        raise web.HTTPBadRequest(text="Nội dung gửi lên không đúng. Bạn hãy thử lại.") from exc
     sent = str(form.get("csrf", ""))
     if visitor is None or not sent or not hmac.compare_digest(sent, visitor["csrf"]):
         raise web.HTTPForbidden(text="Phiên trò chuyện đã hết hạn. Bạn hãy tải lại trang.")
@@ -110,8 +121,20 @@ async def post(request: web.Request) -> web.StreamResponse:
             address, Kind.TEXT, text=str(form.get("text", ""))[:20000], event_id=event_id
         )
     with contextlib.suppress(StillHandling):  # the same form sent twice: the first answers
-        await request.app[keys.RUNTIME].core.handle(inbound)
+        await _handle(request, inbound)
     raise web.HTTPSeeOther("/chat#end")
+
+
+async def _handle(request: web.Request, inbound: Inbound) -> None:
+    """Hands the message to the core; one that was not stored gets a 503 page saying so (the
+    citizen sends the form again, and its nonce makes that the same message)."""
+    try:
+        await request.app[keys.RUNTIME].core.handle(inbound)
+    except StillHandling:
+        raise
+    except Exception as exc:
+        log.error("web chat message not stored", exc_info=True)
+        raise web.HTTPServiceUnavailable(text=NOT_SENT) from exc
 
 
 def setup(app: web.Application) -> None:

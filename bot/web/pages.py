@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import os
+import secrets
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import text
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.web import keys
+from db.models import ProcessedEvent
+
+HEALTH_TIMEOUT = 2.0  # seconds the write probe may take before the database counts as down
 
 ERRORS = {
     400: ("Yêu cầu không hợp lệ", "Nội dung gửi lên không đúng. Bạn hãy thử lại."),
@@ -17,6 +24,8 @@ ERRORS = {
     405: ("Không được phép", "Cách gửi yêu cầu này không được hỗ trợ."),
     413: ("Nội dung quá lớn", "Nội dung gửi lên quá lớn."),
     429: ("Thử lại sau", "Bạn đã thử quá nhiều lần. Hãy đợi ít phút rồi thử lại."),
+    500: ("Có lỗi xảy ra", "Hệ thống đang gặp sự cố. Bạn hãy thử lại sau ít phút."),
+    503: ("Tạm thời gián đoạn", "Hệ thống đang bận hoặc gặp sự cố. Bạn hãy thử lại sau ít phút."),
 }
 
 
@@ -58,8 +67,10 @@ async def landing(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     database = "ok"
     try:
-        async with request.app[keys.SESSIONS]() as session:
-            await session.execute(text("SELECT 1"))
+        async with asyncio.timeout(HEALTH_TIMEOUT):
+            await probe_write(request.app[keys.SESSIONS])
+    except TimeoutError:
+        database = f"error: no write within {HEALTH_TIMEOUT:g} s (locked?)"
     except Exception as exc:  # report, do not crash the probe
         database = f"error: {exc.__class__.__name__}"
     content = request.app[keys.RUNTIME].knowledge.content
@@ -73,6 +84,21 @@ async def healthz(request: web.Request) -> web.Response:
         },
         status=status,
     )
+
+
+async def probe_write(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Writes what every message writes first (an event record) and rolls it back: fails when
+    the database is read-only, full, refuses the table, or is locked by another process."""
+    async with sessions() as session:
+        await session.execute(
+            insert(ProcessedEvent.__table__).values(
+                channel="healthz",
+                event_id=secrets.token_hex(8),
+                created_at=dt.datetime.now(dt.UTC),
+                done=True,
+            )
+        )
+        await session.rollback()
 
 
 def setup(app: web.Application) -> None:

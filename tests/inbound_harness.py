@@ -1,0 +1,176 @@
+"""The started application with every inbound channel on (Telegram webhook, Zalo OA webhook,
+web chat) against our fake Bot API and Zalo servers, all on loopback, and a way to send each
+channel one message and count how often it was stored. Shared by tests and bench."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from bot.channels import zalo_api as api
+from bot.settings import Settings
+from bot.web import keys
+from db.models import Message
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.zalo_api import FakeZalo
+from tests.web_client import CSRF, web_client
+
+TG_TOKEN = "123456:TEST-token"
+TG_SECRET = "webhook-secret-123"
+TG_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ZALO_APP, ZALO_SECRET, ZALO_KEY = "1234567890123456789", "app-secret", "oa-secret-key"
+CHANNELS = ("telegram", "zalo", "web")
+_ids = itertools.count(1)
+
+
+def telegram_update(update_id: int, text: str, chat_id: int = 5550001, name: str = "Bà") -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": next(_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": name},
+            "from": {"id": chat_id, "is_bot": False, "first_name": name, "language_code": "vi"},
+            "text": text,
+        },
+    }
+
+
+@dataclass
+class Harness:
+    client: TestClient
+    telegram: FakeTelegram
+    zalo: FakeZalo
+    db_url: str
+    csrf: str = ""
+
+    @property
+    def sessions(self):  # type: ignore[no-untyped-def]
+        return self.client.server.app[keys.SESSIONS]
+
+    async def open_web_chat(self) -> None:
+        """The citizen opens /chat once (a cookie and the form's CSRF token)."""
+        page = await self.client.get("/chat")
+        match = CSRF.search(await page.text())
+        assert match, "no CSRF token on /chat"
+        self.csrf = match.group(1)
+
+    async def send(
+        self, channel: str, key: str, text: str, name: str = "Bà", user: str = "1"
+    ) -> tuple[int, str]:
+        """One message on `channel`; sending the same `key` again is the platform's redelivery
+        (the same update, event or form). Returns the HTTP status and the stored event id."""
+        if channel == "telegram":
+            update_id = int(key)
+            body = telegram_update(update_id, text, chat_id=5550000 + int(user), name=name)
+            response = await self.client.post(
+                "/telegram/webhook", json=body, headers={TG_HEADER: TG_SECRET}
+            )
+            return response.status, f"u{update_id}"
+        if channel == "zalo":
+            event = zalo_event(key, text, user=f"84{user:0>17}", name=name)
+            raw, headers = sign_zalo(event)
+            response = await self.client.post("/zalo/webhook", data=raw, headers=headers)
+            return response.status, f"zmsg-{key}"
+        # Encoded as a browser would, except that what UTF-8 cannot encode is sent as is.
+        form = urlencode(
+            {"csrf": self.csrf, "nonce": f"n{key}", "text": text}, errors="surrogatepass"
+        )
+        response = await self.client.post(
+            "/chat",
+            data=form.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            allow_redirects=False,
+        )
+        return response.status, f"form:n{key}"
+
+    async def stored(self, event_id: str) -> int:
+        """How many times the citizen's message of this event is in the message log."""
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.event_id == event_id, Message.direction == "in")
+            )
+
+
+def zalo_event(key: str, text: str, user: str, name: str = "", stamp: float | None = None):  # type: ignore[no-untyped-def]
+    return {
+        "app_id": ZALO_APP,
+        "event_name": "user_send_text",
+        "timestamp": str(int((time.time() if stamp is None else stamp) * 1000)),
+        "user_id_by_app": f"app-{user}",
+        "sender": {"id": user, "display_name": name},
+        "recipient": {"id": "oa-1"},
+        "message": {"msg_id": f"zmsg-{key}", "text": text},
+    }
+
+
+def sign_zalo(event: dict[str, Any], body: bytes | None = None) -> tuple[bytes, dict[str, str]]:
+    """An event signed as Zalo signs it; JSON with ASCII escapes, so odd Unicode goes as is."""
+    raw = json.dumps(event).encode() if body is None else body
+    mac = api.event_signature(ZALO_APP, raw, str(event.get("timestamp", "")), ZALO_KEY)
+    return raw, {api.SIGNATURE_HEADER: f"mac={mac}", "Content-Type": "application/json"}
+
+
+def ok(channel: str, status: int) -> bool:
+    """The platform counts the message delivered (the web chat redirects to the page)."""
+    return status == (303 if channel == "web" else 200)
+
+
+def all_channels_settings(db_url: str, tg_url: str, zalo_url: str, tmp: Path) -> Settings:
+    access = "access-0"
+    return Settings(
+        database_url=db_url,
+        secret_key="k",
+        telegram_token=TG_TOKEN,
+        telegram_mode="webhook",
+        telegram_webhook_secret=TG_SECRET,
+        telegram_base_url=f"{tg_url}/bot",
+        telegram_base_file_url=f"{tg_url}/file/bot",
+        telegram_max_rate=1000,
+        public_url="https://caunoi.example.vn",
+        zalo_app_id=ZALO_APP,
+        zalo_app_secret=ZALO_SECRET,
+        zalo_oa_secret_key=ZALO_KEY,
+        zalo_access_token=access,
+        zalo_refresh_token="refresh-0",
+        zalo_api_base=zalo_url,
+        zalo_oauth_base=zalo_url,
+        media_dir=tmp / "media",
+    )
+
+
+@asynccontextmanager
+async def all_channels(db_url: str, knowledge: Any, tmp: Path) -> AsyncIterator[Harness]:
+    telegram = FakeTelegram(TG_TOKEN)
+    zalo = FakeZalo(ZALO_APP, ZALO_SECRET, ZALO_KEY)
+    zalo.access_tokens.add("access-0")
+    tg_server, zalo_server = TestServer(telegram.app()), TestServer(zalo.app())
+    await tg_server.start_server()
+    await zalo_server.start_server()
+    telegram.url = str(tg_server.make_url("/")).rstrip("/")
+    zalo.url = str(zalo_server.make_url("/")).rstrip("/")
+    try:
+        settings = all_channels_settings(db_url, telegram.url, zalo.url, tmp)
+        async with web_client(settings, knowledge, run_outbox=False) as client:
+            harness = Harness(client, telegram, zalo, db_url)
+            await harness.open_web_chat()
+            yield harness
+    finally:
+        await tg_server.close()
+        await zalo_server.close()
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value).encode()
