@@ -129,7 +129,7 @@ class TelegramChannel:
             raise web.HTTPUnauthorized(text="wrong secret token")
         try:
             data = await request.json()
-            if not isinstance(data, dict) or "update_id" not in data:
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
                 raise ValueError("not an update")
             update = Update.de_json(data, self.application.bot)
         except web.HTTPException:

@@ -108,7 +108,11 @@ async def post(request: web.Request) -> web.StreamResponse:
     except (ValueError, LookupError) as exc:  # a broken body, an unknown charset
         raise web.HTTPBadRequest(text="Nội dung gửi lên không đúng. Bạn hãy thử lại.") from exc
     sent = str(form.get("csrf", ""))
-    if visitor is None or not sent or not hmac.compare_digest(sent, visitor["csrf"]):
+    if (
+        visitor is None
+        or not sent
+        or not hmac.compare_digest(sent.encode(errors="surrogatepass"), visitor["csrf"].encode())
+    ):
         raise web.HTTPForbidden(text="Phiên trò chuyện đã hết hạn. Bạn hãy tải lại trang.")
     address = Address(CHANNEL, visitor["uid"])
     payload = str(form.get("payload", "")).strip()
