@@ -1,18 +1,31 @@
 # Two commands for a fresh machine: `make run` (the web application) and `make test`.
+# Both install the exact versions of uv.lock; after a change to pyproject.toml's dependencies,
+# `make lock` refreshes it (an install refuses a lock that no longer matches pyproject.toml).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed-stamp
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install browser run chat test lint format bench clean
+.PHONY: install lock browser run chat test lint format bench clean
 
-$(STAMP): pyproject.toml
+# uv itself comes from PyPI through pip, at a fixed version, into the project's venv.
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+
+# --inexact: packages installed by hand (and pip, uv) stay; those of the lock are exact.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --extra test
 	touch $(STAMP)
 
 install: $(STAMP)
+
+lock: $(UV)
+	$(UV) lock
 
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 browser:

@@ -15,6 +15,7 @@ its other work."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sqlite3
 import time
 from collections.abc import Callable, Generator
@@ -22,6 +23,43 @@ from functools import partial
 from typing import Any
 
 import aiosqlite
+
+# What this module relies on of aiosqlite's private Connection internals, checked at import:
+# `_tx` (its queue to the worker thread, replaced here), `_running` and `_connection` (set by
+# its __init__), `_connect` (opens the connection through `_tx`) and `_execute` (where every
+# call of its API goes, overridden here). pyproject.toml pins aiosqlite to this minor version.
+TESTED_AIOSQLITE = "0.22"
+PRIVATE_ATTRIBUTES = ("_tx", "_running", "_connection", "_connector")
+PRIVATE_COROUTINES = ("_connect", "_execute")
+
+
+def check_aiosqlite(connection_class: type = aiosqlite.Connection) -> None:
+    """Raises ImportError, naming what is missing, when aiosqlite's Connection no longer has the
+    private parts this module builds on."""
+    missing = [
+        name
+        for name in PRIVATE_COROUTINES
+        if not inspect.iscoroutinefunction(getattr(connection_class, name, None))
+    ]
+    try:
+        probe = connection_class(lambda: None, 64)
+    except Exception as exc:  # the constructor's signature changed
+        missing.append(f"__init__(connector, iter_chunk_size) ({exc})")
+    else:
+        missing += [name for name in PRIVATE_ATTRIBUTES if not hasattr(probe, name)]
+        if not callable(getattr(getattr(probe, "_tx", None), "put_nowait", None)):
+            missing.append("_tx.put_nowait")
+    if missing:
+        version = getattr(aiosqlite, "__version__", "?")
+        raise ImportError(
+            f"db/sqlite_inline.py was tested with aiosqlite {TESTED_AIOSQLITE}.x and relies on "
+            f"private parts of aiosqlite.Connection that aiosqlite {version} lacks: "
+            f"{', '.join(dict.fromkeys(missing))}. Install the locked versions (make install) "
+            f"or adapt db/sqlite_inline.py to this aiosqlite."
+        )
+
+
+check_aiosqlite()
 
 # Seconds; doubled on each refusal, up to LONGEST_PAUSE. A worker's transactions last a fraction
 # of a millisecond, and while one of its calls waits, its other database work waits behind it
