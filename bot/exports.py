@@ -1,9 +1,11 @@
 """Exports for the policy dialogue: "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân" grouped
-by topic (CSV, XLSX, DOCX), and the minutes of a session. Built with openpyxl and python-docx."""
+by topic (CSV, XLSX, DOCX), and the minutes of a session. Built with openpyxl and python-docx.
+`masked` exports (a viewer's) hide citizens' phones and names; citizen text is never a formula."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from collections import defaultdict
@@ -13,10 +15,13 @@ from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from bot.privacy import mask
 from content.loader import Content
 from db.reports import Minutes, QuestionRow
 
 TITLE = "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân"
+# What a spreadsheet reads as the start of a formula (OWASP's "CSV injection" list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADERS = ["Số", "Ngày", "Chủ đề", "Câu hỏi, ý kiến", "Kênh", "Địa phương", "Trạng thái", "Trả lời"]
 
 
@@ -35,36 +40,59 @@ def by_topic(content: Content, rows: list[QuestionRow]) -> list[tuple[str, list[
     return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
 
 
-def _cells(content: Content, row: QuestionRow) -> list[object]:
+def _said(text: str | None, row: QuestionRow, masked: bool) -> str:
+    """Text a citizen wrote or was told, masked for viewers."""
+    return mask(text, masked, [row.citizen_name])
+
+
+def _cells(content: Content, row: QuestionRow, masked: bool) -> list[object]:
     return [
         row.id,
         _date(row.created_at),
         _topic(content, row.topic),
-        row.text,
+        _said(row.text, row, masked),
         row.channel,
         row.locality or "",
         row.status_label,
-        row.answer or "",
+        _said(row.answer, row, masked),
     ]
 
 
-def to_csv(content: Content, rows: list[QuestionRow]) -> bytes:
+def defuse_csv(value: object) -> object:
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe: shown as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(content: Content, rows: list[QuestionRow], masked: bool = False) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADERS)
     for _, group in by_topic(content, rows):
         for row in group:
-            writer.writerow(_cells(content, row))
+            writer.writerow([defuse_csv(v) for v in _cells(content, row, masked)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
-def to_xlsx(content: Content, rows: list[QuestionRow], subtitle: str) -> bytes:
+def store_as_text(cells) -> None:  # type: ignore[no-untyped-def]
+    """openpyxl takes a string starting with "=" for a formula: such cells are stored as
+    strings instead, so citizen text never runs in the officer's spreadsheet."""
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
+def to_xlsx(
+    content: Content, rows: list[QuestionRow], subtitle: str, masked: bool = False
+) -> bytes:
     book = Workbook()
     summary = book.active
     summary.title = "Tổng hợp"
     summary.append([TITLE])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([subtitle])
+    store_as_text(summary[2])
     summary.append([])
     summary.append(["Chủ đề", "Số câu hỏi", "Đã trả lời", "Từ ngày", "Đến ngày"])
     for cell in summary[4]:
@@ -88,7 +116,8 @@ def to_xlsx(content: Content, rows: list[QuestionRow], subtitle: str) -> bytes:
         cell.font = Font(bold=True)
     for _, group in by_topic(content, rows):
         for row in group:
-            detail.append(_cells(content, row))
+            detail.append(_cells(content, row, masked))
+            store_as_text(detail[detail.max_row])
     for column, width in zip("ABCDEFGH", (7, 12, 30, 60, 10, 16, 16, 60), strict=True):
         detail.column_dimensions[column].width = width
     for line in detail.iter_rows(min_row=2):
@@ -99,7 +128,9 @@ def to_xlsx(content: Content, rows: list[QuestionRow], subtitle: str) -> bytes:
     return out.getvalue()
 
 
-def to_docx(content: Content, rows: list[QuestionRow], subtitle: str) -> bytes:
+def to_docx(
+    content: Content, rows: list[QuestionRow], subtitle: str, masked: bool = False
+) -> bytes:
     doc = Document()
     doc.styles["Normal"].font.name = "Times New Roman"
     doc.styles["Normal"].font.size = Pt(13)
@@ -112,16 +143,16 @@ def to_docx(content: Content, rows: list[QuestionRow], subtitle: str) -> bytes:
         doc.add_heading(f"{title} ({len(group)})", level=2)
         for row in group:
             p = doc.add_paragraph(style="List Number")
-            p.add_run(f"{row.text}").bold = False
+            p.add_run(_said(row.text, row, masked)).bold = False
             p.add_run(f" ({_date(row.created_at)}, {row.status_label})").italic = True
             if row.answer:
-                doc.add_paragraph(f"Trả lời: {row.answer}")
+                doc.add_paragraph(f"Trả lời: {_said(row.answer, row, masked)}")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
 
 
-def minutes_docx(content: Content, minutes: Minutes) -> bytes:
+def minutes_docx(content: Content, minutes: Minutes, masked: bool = False) -> bytes:
     s = minutes.session
     doc = Document()
     doc.styles["Normal"].font.name = "Times New Roman"
@@ -131,15 +162,14 @@ def minutes_docx(content: Content, minutes: Minutes) -> bytes:
     doc.add_paragraph(f"Số câu hỏi, ý kiến đưa ra đối thoại: {len(minutes.items)}.")
     for number, (row, answer) in enumerate(minutes.items, 1):
         doc.add_heading(f"{number}. {_topic(content, row.topic)}", level=2)
-        doc.add_paragraph(f"Câu hỏi (số {row.id}, {_date(row.created_at)}): {row.text}")
-        doc.add_paragraph(f"Trả lời tại buổi đối thoại: {answer or 'chưa ghi nhận'}")
+        text = _said(row.text, row, masked)
+        doc.add_paragraph(f"Câu hỏi (số {row.id}, {_date(row.created_at)}): {text}")
+        said = _said(answer, row, masked) if answer else "chưa ghi nhận"
+        doc.add_paragraph(f"Trả lời tại buổi đối thoại: {said}")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
 
 
 def minutes_rows(minutes: Minutes) -> list[QuestionRow]:
-    return [
-        QuestionRow(r.id, r.created_at, r.text, r.topic, r.channel, r.locality, r.status, answer)
-        for r, answer in minutes.items
-    ]
+    return [dataclasses.replace(row, answer=answer) for row, answer in minutes.items]

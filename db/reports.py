@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import DialogueItem, DialogueSession, Question, QuestionStatus
+from db.models import Citizen, DialogueItem, DialogueSession, Question, QuestionStatus
 
 
 @dataclass
@@ -24,6 +24,7 @@ class QuestionRow:
     locality: str | None
     status: str
     answer: str | None
+    citizen_name: str | None = None  # who asked, so a viewer's export can mask it in the text
 
     @property
     def status_label(self) -> str:
@@ -36,10 +37,27 @@ class Minutes:
     items: list[tuple[QuestionRow, str | None]] = field(default_factory=list)
 
 
-def _row(q: Question) -> QuestionRow:
+def _row(q: Question, citizen_name: str | None = None) -> QuestionRow:
     return QuestionRow(
-        q.id, q.created_at, q.text, q.topic, q.channel, q.locality_id, q.status, q.officer_answer
+        q.id,
+        q.created_at,
+        q.text,
+        q.topic,
+        q.channel,
+        q.locality_id,
+        q.status,
+        q.officer_answer,
+        citizen_name,
     )
+
+
+def _scoped(query, province_code: str | None, locality_id: str | None):  # type: ignore[no-untyped-def]
+    """The query limited to an officer's scope (see bot.web.auth.scope_of)."""
+    if province_code:
+        query = query.where(Question.province_code == province_code)
+    if locality_id:
+        query = query.where(Question.locality_id == locality_id)
+    return query
 
 
 def day_bounds(day: dt.date, end: bool = False) -> dt.datetime:
@@ -56,7 +74,11 @@ async def questions_for_report(
     province_code: str | None = None,
     locality_id: str | None = None,
 ) -> list[QuestionRow]:
-    query = select(Question).order_by(Question.topic, Question.id)
+    query = (
+        select(Question, Citizen.display_name)
+        .outerjoin(Citizen, Citizen.id == Question.citizen_id)
+        .order_by(Question.topic, Question.id)
+    )
     if session_id is not None:
         query = query.join(DialogueItem, DialogueItem.question_id == Question.id).where(
             DialogueItem.session_id == session_id
@@ -65,24 +87,30 @@ async def questions_for_report(
         query = query.where(Question.created_at >= day_bounds(date_from))
     if date_to:
         query = query.where(Question.created_at < day_bounds(date_to, end=True))
-    if province_code:
-        query = query.where(Question.province_code == province_code)
-    if locality_id:
-        query = query.where(Question.locality_id == locality_id)
-    return [_row(q) for q in (await session.execute(query)).scalars()]
+    query = _scoped(query, province_code, locality_id)
+    return [_row(q, name) for q, name in (await session.execute(query)).all()]
 
 
-async def minutes(session: AsyncSession, session_id: int) -> Minutes | None:
+async def minutes(
+    session: AsyncSession,
+    session_id: int,
+    province_code: str | None = None,
+    locality_id: str | None = None,
+) -> Minutes | None:
+    """A session's questions with the answers given there; with a scope, only the questions
+    in it (an officer's view of a session that also took other localities' questions)."""
     dialogue = await session.get(DialogueSession, session_id)
     if dialogue is None:
         return None
-    rows = await session.execute(
-        select(Question, DialogueItem.answer)
+    query = (
+        select(Question, DialogueItem.answer, Citizen.display_name)
         .join(DialogueItem, DialogueItem.question_id == Question.id)
+        .outerjoin(Citizen, Citizen.id == Question.citizen_id)
         .where(DialogueItem.session_id == session_id)
         .order_by(DialogueItem.id)
     )
-    return Minutes(dialogue, [(_row(q), answer) for q, answer in rows.all()])
+    rows = await session.execute(_scoped(query, province_code, locality_id))
+    return Minutes(dialogue, [(_row(q, name), answer) for q, answer, name in rows.all()])
 
 
 @dataclass

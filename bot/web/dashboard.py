@@ -1,13 +1,11 @@
 """The officers' dashboard: login, the question inbox (filters, groups of similar questions,
-paging, counts), a question with its conversation, answers sent back through the outbox,
-status changes and the audit log."""
+paging, counts) and the audit log; a question's own page is in `bot.web.questions`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
 import math
-import re
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -17,13 +15,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
-from bot.outbox import enqueue
+from bot.privacy import mask, masks_for
 from bot.web import keys
 from bot.web.auth import (
     OFFICER_KEY,
     SESSION_COOKIE,
     check_csrf,
-    in_scope,
     read_session,
     require_role,
     scope_conditions,
@@ -35,7 +32,6 @@ from content.normalize import fold
 from db.models import (
     AuditEntry,
     Citizen,
-    Message,
     Officer,
     OutboxMessage,
     Question,
@@ -62,29 +58,11 @@ DELIVERY_LABELS = {
     "unreachable": "người dân đã chặn hoặc rời kênh",
     "waiting_citizen": "chờ người dân nhắn lại",
 }
-_PHONE = re.compile(r"(?<!\d)(\+?84|0)(\d[\d .]{7,11}\d)")
 
 
 def _vn_time(value: dt.datetime) -> str:
     local = value + dt.timedelta(hours=7)
     return local.strftime("%d/%m/%Y %H:%M")
-
-
-def mask(text: str | None, officer: Officer) -> str:
-    """Viewers see phone numbers masked."""
-    if text is None:
-        return ""
-    if officer.role != "viewer":
-        return text
-    return _PHONE.sub(lambda m: m.group(0)[:3] + "****" + m.group(0)[-2:], text)
-
-
-def mask_name(name: str | None, officer: Officer) -> str:
-    if not name:
-        return "(không tên)"
-    if officer.role != "viewer":
-        return name
-    return " ".join(part[0] + "***" for part in name.split())
 
 
 @web.middleware
@@ -225,18 +203,15 @@ async def inbox(request: web.Request) -> web.Response:
     async with request.app[keys.SESSIONS]() as db:
         total = await db.scalar(select(func.count()).select_from(Question).where(*conditions)) or 0
         rows = (
-            (
-                await db.execute(
-                    select(Question)
-                    .where(*conditions)
-                    .order_by(Question.id.desc())
-                    .offset((page - 1) * PAGE_SIZE)
-                    .limit(PAGE_SIZE)
-                )
+            await db.execute(
+                select(Question, Citizen.display_name)
+                .outerjoin(Citizen, Citizen.id == Question.citizen_id)
+                .where(*conditions)
+                .order_by(Question.id.desc())
+                .offset((page - 1) * PAGE_SIZE)
+                .limit(PAGE_SIZE)
             )
-            .scalars()
-            .all()
-        )
+        ).all()
         count_conditions = scope
         counts = dict(
             (
@@ -247,13 +222,14 @@ async def inbox(request: web.Request) -> web.Response:
                 )
             ).all()
         )
-        deliveries = await _latest_deliveries(db, [q.id for q in rows])
+        deliveries = await _latest_deliveries(db, [q.id for q, _ in rows])
         channels = (await db.execute(select(Question.channel).distinct())).scalars().all()
+    masked = masks_for(officer)
     items = [
         {
             "id": q.id,
             "created": _vn_time(q.created_at),
-            "text": mask(q.text if len(q.text) <= 300 else q.text[:299] + "…", officer),
+            "text": mask(q.text if len(q.text) <= 300 else q.text[:299] + "…", masked, [name]),
             "normalized": q.normalized_text,
             "channel": q.channel,
             "locality": q.locality_id,
@@ -261,7 +237,7 @@ async def inbox(request: web.Request) -> web.Response:
             "bot": q.answered_by_bot,
             "delivery": DELIVERY_LABELS.get(deliveries.get(q.id, ""), ""),
         }
-        for q in rows
+        for q, name in rows
     ]
     query = urlencode({k: v for k, v in request.query.items() if k != "page"})
     return render(
@@ -306,137 +282,6 @@ async def _latest_deliveries(db, question_ids: list[int]) -> dict[int, str]:  # 
     return {qid: status for qid, status in rows.all()}
 
 
-async def _question_in_scope(request: web.Request, db, question_id: int) -> Question:  # type: ignore[no-untyped-def]
-    question = await db.get(Question, question_id)
-    if question is None or not in_scope(request[OFFICER_KEY], question):
-        # Another locality's question is reported as missing, not as forbidden.
-        raise web.HTTPNotFound()
-    return question
-
-
-async def question_page(request: web.Request) -> web.Response:
-    officer = request[OFFICER_KEY]
-    try:
-        question_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
-    async with request.app[keys.SESSIONS]() as db:
-        q = await _question_in_scope(request, db, question_id)
-        citizen = await db.get(Citizen, q.citizen_id)
-        around = (
-            (
-                await db.execute(
-                    select(Message)
-                    .where(
-                        Message.citizen_id == q.citizen_id,
-                        Message.text.is_not(None),
-                        Message.created_at >= q.created_at - dt.timedelta(hours=2),
-                        Message.created_at <= q.created_at + dt.timedelta(hours=2),
-                    )
-                    .order_by(Message.id)
-                    .limit(40)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        source = await db.get(Message, q.message_id) if q.message_id else None
-        media = ((source.payload or {}).get("media") or {}) if source else {}
-        deliveries = (
-            (
-                await db.execute(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.question_id == q.id)
-                    .order_by(OutboxMessage.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        await audit(db, officer, "view_question", str(q.id))
-        await db.commit()
-    return render(
-        request,
-        "question.html",
-        q=q,
-        text=mask(q.text, officer),
-        created=_vn_time(q.created_at),
-        citizen_name=mask_name(citizen.display_name, officer),
-        locality=q.locality_id,
-        status_label=QuestionStatus.LABELS.get(q.status, q.status),
-        statuses=list(QuestionStatus.LABELS.items()),
-        can_act=officer.role in ACTING_ROLES,
-        has_media=bool(media.get("path")),
-        media_kind=source.kind if source else None,
-        conversation=[
-            {
-                "direction": m.direction,
-                "when": _vn_time(m.created_at),
-                "text": mask(m.text, officer),
-            }
-            for m in around
-        ],
-        deliveries=[
-            {
-                "status_label": DELIVERY_LABELS.get(d.status, d.status),
-                "last_error": d.last_error,
-                "attempts": d.attempts,
-            }
-            for d in deliveries
-        ],
-    )
-
-
-async def answer(request: web.Request) -> web.StreamResponse:
-    officer = require_role(request, *ACTING_ROLES)
-    form = await check_csrf(request)
-    post = await request.post()
-    text = str(form.get("answer", "")).strip()
-    ids = []
-    for raw in post.getall("question", []):
-        try:
-            ids.append(int(raw))
-        except ValueError as exc:
-            raise web.HTTPBadRequest(text="Số câu hỏi không hợp lệ.") from exc
-    if not text or not ids or len(text) > 4000:
-        raise web.HTTPBadRequest(text="Hãy viết câu trả lời (tối đa 4.000 ký tự) và chọn câu hỏi.")
-    now = dt.datetime.now(dt.UTC)
-    async with request.app[keys.SESSIONS]() as db:
-        for question_id in ids:
-            q = await _question_in_scope(request, db, question_id)
-            citizen = await db.get(Citizen, q.citizen_id)
-            q.officer_answer = text
-            q.answered_by = officer.id
-            q.answered_at = now
-            q.status = QuestionStatus.ANSWERED
-            q.updated_at = now
-            enqueue(db, citizen, f"Cán bộ trả lời câu hỏi số {q.id} của bạn:\n{text}", q.id)
-            await audit(db, officer, "answer", str(q.id), {"chars": len(text)})
-        await db.commit()
-    request.app[keys.OUTBOX].wake()
-    raise web.HTTPSeeOther(f"/dashboard/questions/{ids[0]}" if len(ids) == 1 else "/dashboard")
-
-
-async def set_status(request: web.Request) -> web.StreamResponse:
-    officer = require_role(request, *ACTING_ROLES)
-    form = await check_csrf(request)
-    status = str(form.get("status", ""))
-    if status not in QuestionStatus.LABELS:
-        raise web.HTTPBadRequest(text="Trạng thái không hợp lệ.")
-    try:
-        question_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
-    async with request.app[keys.SESSIONS]() as db:
-        q = await _question_in_scope(request, db, question_id)
-        old = q.status
-        q.status = status
-        q.updated_at = dt.datetime.now(dt.UTC)
-        await audit(db, officer, "set_status", str(q.id), {"from": old, "to": status})
-        await db.commit()
-    raise web.HTTPSeeOther(f"/dashboard/questions/{question_id}")
-
-
 async def audit_page(request: web.Request) -> web.Response:
     require_role(request, "admin")
     async with request.app[keys.SESSIONS]() as db:
@@ -463,31 +308,8 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/dashboard/login", login_page)
     app.router.add_post("/dashboard/login", login)
     app.router.add_post("/dashboard/logout", logout)
-    app.router.add_get("/dashboard/questions/{id}", question_page)
-    app.router.add_post("/dashboard/questions/{id}/status", set_status)
-    app.router.add_post("/dashboard/answer", answer)
     app.router.add_get("/dashboard/audit", audit_page)
-    app.router.add_get("/dashboard/questions/{id}/media", media)
+    # The question routes import this module's helpers, so they are set up from here.
+    from bot.web import questions
 
-
-async def media(request: web.Request) -> web.StreamResponse:
-    """The voice note, photo or file a citizen sent with a question (officers only)."""
-    try:
-        question_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
-    async with request.app[keys.SESSIONS]() as db:
-        q = await _question_in_scope(request, db, question_id)
-        source = await db.get(Message, q.message_id) if q.message_id else None
-        await audit(db, request[OFFICER_KEY], "view_media", str(q.id))
-        await db.commit()
-    path = ((source.payload or {}).get("media") or {}).get("path") if source else None
-    if not path:
-        raise web.HTTPNotFound()
-    from pathlib import Path
-
-    root = Path(request.app[keys.SETTINGS].media_dir).resolve()
-    file = Path(path).resolve()
-    if root not in file.parents or not file.is_file():
-        raise web.HTTPNotFound()
-    return web.FileResponse(file)
+    questions.setup(app)

@@ -10,16 +10,19 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.outbox import enqueue
+from bot.privacy import mask, masks_for
 from bot.web import keys
-from bot.web.auth import OFFICER_KEY, check_csrf, in_scope, require_role
-from bot.web.dashboard import ACTING_ROLES, mask
+from bot.web.auth import OFFICER_KEY, check_csrf, in_scope, require_role, scope_of
+from bot.web.dashboard import ACTING_ROLES
 from bot.web.pages import render
-from db.models import Citizen, DialogueItem, DialogueSession, Question, QuestionStatus
+from db.models import Citizen, DialogueItem, DialogueSession, Officer, Question, QuestionStatus
 from db.officers import audit
+from db.reports import minutes
 
 
-def _visible(request: web.Request, dialogue: DialogueSession) -> bool:
-    officer = request[OFFICER_KEY]
+def sees_session(officer: Officer, dialogue: DialogueSession) -> bool:
+    """Whether an officer may see a session (its page and its exports): admins and unscoped
+    accounts see all, others their locality's."""
     return (
         officer.role == "admin"
         or officer.locality_id is None
@@ -34,7 +37,7 @@ async def index(request: web.Request) -> web.Response:
             .scalars()
             .all()
         )
-    sessions = [s for s in rows if _visible(request, s)]
+    sessions = [s for s in rows if sees_session(request[OFFICER_KEY], s)]
     return render(
         request,
         "sessions.html",
@@ -83,26 +86,35 @@ async def _load(request: web.Request, db) -> DialogueSession:  # type: ignore[no
         dialogue = await db.get(DialogueSession, int(request.match_info["id"]))
     except ValueError as exc:
         raise web.HTTPNotFound() from exc
-    if dialogue is None or not _visible(request, dialogue):
+    if dialogue is None or not sees_session(request[OFFICER_KEY], dialogue):
         raise web.HTTPNotFound()
     return dialogue
 
 
 async def detail(request: web.Request) -> web.Response:
+    """A session with the questions in the officer's scope (the same as its exports)."""
     officer = request[OFFICER_KEY]
+    masked = masks_for(officer)
     async with request.app[keys.SESSIONS]() as db:
         dialogue = await _load(request, db)
-        rows = (
-            await db.execute(
-                select(DialogueItem, Question)
-                .join(Question, Question.id == DialogueItem.question_id)
-                .where(DialogueItem.session_id == dialogue.id)
-                .order_by(DialogueItem.id)
-            )
-        ).all()
+        found = await minutes(db, dialogue.id, **scope_of(officer))
+        item_ids = dict(
+            (
+                await db.execute(
+                    select(DialogueItem.question_id, DialogueItem.id).where(
+                        DialogueItem.session_id == dialogue.id
+                    )
+                )
+            ).all()
+        )
     items = [
-        {"id": item.id, "question_id": q.id, "text": mask(q.text, officer), "answer": item.answer}
-        for item, q in rows
+        {
+            "id": item_ids[row.id],
+            "question_id": row.id,
+            "text": mask(row.text, masked, [row.citizen_name]),
+            "answer": mask(answer, masked, [row.citizen_name]) if answer else None,
+        }
+        for row, answer in (found.items if found else [])
     ]
     return render(
         request, "session.html", s=dialogue, items=items, can_act=officer.role in ACTING_ROLES
@@ -158,6 +170,8 @@ async def record_answer(request: web.Request) -> web.StreamResponse:
         if item is None or item.session_id != dialogue.id:
             raise web.HTTPNotFound()
         q = await db.get(Question, item.question_id)
+        if q is None or not in_scope(officer, q):
+            raise web.HTTPNotFound()
         first_time = item.answer is None
         item.answer, item.answered_at = text, now
         q.officer_answer, q.answered_by, q.answered_at = text, officer.id, now

@@ -8,8 +8,10 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot import exports
+from bot.privacy import masks_for
 from bot.web import keys
 from bot.web.auth import OFFICER_KEY, scope_conditions, scope_of
+from bot.web.dialogue import sees_session
 from bot.web.pages import render
 from content.schema import NATIONAL
 from db.models import Question
@@ -34,25 +36,27 @@ def _day(value: str | None) -> dt.date | None:
 
 
 async def export(request: web.Request) -> web.Response:
+    """A download in the officer's scope, as the pages show it: another locality's session is
+    missing (404) as its page is, and a viewer's file has citizens' phones and names masked."""
     fmt = request.query.get("format", "xlsx")
     if fmt not in TYPES:
         raise web.HTTPBadRequest(text="Định dạng phải là csv, xlsx hoặc docx.")
     content = request.app[keys.RUNTIME].knowledge.content
+    officer = request[OFFICER_KEY]
+    masked = masks_for(officer)
     session_id = request.query.get("session")
     async with request.app[keys.SESSIONS]() as db:
         if session_id:
             if not session_id.isdigit():
                 raise web.HTTPBadRequest(text="Số buổi đối thoại không hợp lệ.")
-            found = await minutes(db, int(session_id))
-            if found is None:
+            found = await minutes(db, int(session_id), **scope_of(officer))
+            if found is None or not sees_session(officer, found.session):
                 raise web.HTTPNotFound()
-            data, name = export_minutes(content, found, fmt)
+            data, name = export_minutes(content, found, fmt, masked)
         else:
             date_from, date_to = _day(request.query.get("from")), _day(request.query.get("to"))
-            rows = await questions_for_report(
-                db, date_from, date_to, **scope_of(request[OFFICER_KEY])
-            )
-            data, name = export_questions(content, rows, fmt, date_from, date_to)
+            rows = await questions_for_report(db, date_from, date_to, **scope_of(officer))
+            data, name = export_questions(content, rows, fmt, date_from, date_to, masked)
     return web.Response(
         body=data,
         content_type=TYPES[fmt].split(";")[0],
@@ -71,25 +75,27 @@ def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str:
     return "Toàn bộ thời gian"
 
 
-def export_questions(content, rows, fmt, date_from=None, date_to=None):  # type: ignore[no-untyped-def]
+def export_questions(content, rows, fmt, date_from=None, date_to=None, masked=False):  # type: ignore[no-untyped-def]
+    """The summary file and its name; the command line (admin-level) leaves `masked` off."""
     subtitle = period_text(date_from, date_to)
     name = f"tong-hop-cau-hoi.{fmt}"
     if fmt == "csv":
-        return exports.to_csv(content, rows), name
+        return exports.to_csv(content, rows, masked), name
     if fmt == "xlsx":
-        return exports.to_xlsx(content, rows, subtitle), name
-    return exports.to_docx(content, rows, subtitle), name
+        return exports.to_xlsx(content, rows, subtitle, masked), name
+    return exports.to_docx(content, rows, subtitle, masked), name
 
 
-def export_minutes(content, found, fmt):  # type: ignore[no-untyped-def]
+def export_minutes(content, found, fmt, masked=False):  # type: ignore[no-untyped-def]
+    """A session's minutes (DOCX) or its table (CSV, XLSX), and the file's name."""
     name = f"doi-thoai-{found.session.id}.{fmt}"
     if fmt == "docx":
-        return exports.minutes_docx(content, found), name
+        return exports.minutes_docx(content, found, masked), name
     rows = exports.minutes_rows(found)
     subtitle = f"{found.session.title}, ngày {found.session.held_on:%d/%m/%Y}"
     if fmt == "csv":
-        return exports.to_csv(content, rows), name
-    return exports.to_xlsx(content, rows, subtitle), name
+        return exports.to_csv(content, rows, masked), name
+    return exports.to_xlsx(content, rows, subtitle, masked), name
 
 
 def bar_chart(pairs: list[tuple[str, int]], width: int = 640, height: int = 180) -> str:
