@@ -35,6 +35,10 @@ class Lexicon(BaseModel):
     subscribe_phrases: tuple[str, ...] = ()
     leave_phrases: tuple[str, ...] = ()
     leave_words: tuple[str, ...] = ()
+    # typed requests: a menu item (its payload after "m:") -> folded phrases that ask for it
+    intents: dict[str, tuple[str, ...]] = {}
+    # folded phrases of a personal legal problem (land, debt, violence, a child hurt)
+    legal_problems: tuple[str, ...] = ()
 
     @field_validator("leave_words")
     @classmethod
