@@ -77,8 +77,13 @@ def ask(ctx: Context) -> list[Reply]:
             question=indicator.question,
             example=indicator.example,
         )
+        check.pop("done", None)
         return [Reply(text, yesno.buttons(ctx, "chk"))]
-    return _result(ctx, standard)
+    # Answered all: consent first, so that the result and its supports come last and every
+    # channel (the web chat draws only the last reply's buttons) lets each one be pressed.
+    check["done"] = True
+    ctx.data["free_input"] = False
+    return _consent_question(ctx)
 
 
 def back(ctx: Context) -> list[Reply]:
@@ -125,11 +130,13 @@ async def receive_text(ctx: Context, text: str) -> list[Reply]:
     step = check["step"]
     key = ctx.index.normalizer.key(text)
     if step == _AREA:
-        if key in ("nong thon", "xa", "o xa", "lang", "ban", "thon"):
-            return press(ctx, "rural")
-        if key in ("thanh thi", "thanh pho", "phuong", "thi tran", "do thi", "pho"):
-            return press(ctx, "urban")
-        return [Reply(ctx.msgs.check_area_retry, ask(ctx)[0].buttons)]
+        buttons = ask(ctx)[0].buttons
+        if yesno.is_unsure(ctx, text):
+            return [Reply(ctx.msgs.check_area_unsure, buttons)]
+        area = area_of(key)
+        if area is not None:
+            return press(ctx, area)
+        return [Reply(ctx.msgs.check_area_retry.format(text=text.strip()[:60]), buttons)]
     if step == _MEMBERS:
         members = parse_count(text)
         if members is None:
@@ -144,15 +151,63 @@ async def receive_text(ctx: Context, text: str) -> list[Reply]:
         per_person = Fraction(income, check["members"])
         echo = ctx.msgs.check_income_echo.format(income=vnd(income), per_person=vnd(per_person))
         return _advance(ctx, echo)
-    said = yesno.answer(ctx, text)
     if check.get("done"):
-        if said is not None:
-            return await consent(ctx, said)
-        return _consent_question(ctx)
+        save = _consent_of(ctx, key, text)
+        if save is not None:
+            return await consent(ctx, save)
+        return [yesno.retry(ctx, text, _consent_question(ctx)[0])]
+    said = yesno.answer(ctx, text)
     if said is not None:
         return press(ctx, "yes" if said else "no")
-    question = ask(ctx)[0]
-    return [Reply(f"{ctx.msgs.check_yesno_retry}\n\n{question.text}", question.buttons)]
+    return [yesno.retry(ctx, text, ask(ctx)[0])]
+
+
+# Folded words that name the area: "ở quê", "nhà quê", "vùng núi" / "thành phố", "trên phố".
+_RURAL = frozenset(
+    [
+        "nong",
+        "thon",
+        "que",
+        "xa",
+        "lang",
+        "ban",
+        "thon",
+        "buon",
+        "ap",
+        "soc",
+        "nui",
+        "ray",
+        "ruong",
+        "vung",
+        "cao",
+    ]
+)
+_RURAL_PHRASES = ("nong thon", "vung cao", "vung sau", "vung xa", "mien nui")
+_URBAN_PHRASES = ("thanh thi", "thanh pho", "thi tran", "do thi", "noi thanh", "o pho")
+
+
+def area_of(key: str) -> str | None:
+    """'rural' or 'urban' for a typed answer ("ở quê", "xã", "thành phố"), None if unclear."""
+    padded = f" {key} "
+    rural = any(f" {p} " in padded for p in _RURAL_PHRASES)
+    urban = any(f" {p} " in padded for p in _URBAN_PHRASES)
+    if " thi xa " in padded:  # a town has both wards and communes
+        return None
+    if not rural and not urban:
+        words = set(key.split())
+        rural = bool(words & (_RURAL - {"thanh", "thi"}))
+        urban = bool(words & {"pho", "phuong", "tp"})
+    if rural != urban:
+        return "rural" if rural else "urban"
+    return None
+
+
+def _consent_of(ctx: Context, key: str, text: str) -> bool | None:
+    if key in ("dong y", "dong y luu", "luu", "co luu", "luu lai", "ok", "oke"):
+        return True
+    if key in ("khong luu", "dung luu", "thoi", "khong can"):
+        return False
+    return yesno.answer(ctx, text)
 
 
 def result_of(ctx: Context, standard: Standard) -> CheckResult:
@@ -162,12 +217,13 @@ def result_of(ctx: Context, standard: Standard) -> CheckResult:
     return classify(standard, check["area"], per_person, lacking)
 
 
-def _result(ctx: Context, standard: Standard) -> list[Reply]:
+def _result(ctx: Context, standard: Standard, note: str) -> list[Reply]:
+    """The likely classification and why, then the supports that may apply as buttons."""
     result = result_of(ctx, standard)
-    ctx.data["check"]["done"] = True
-    ctx.data["free_input"] = False
     label = CLASS_LABELS[result.classification]
     lines = [
+        note,
+        "",
         ctx.msgs.check_result.format(standard=standard.title.lower(), label=label),
         "",
         ctx.msgs.check_reasons,
@@ -186,41 +242,40 @@ def _result(ctx: Context, standard: Standard) -> list[Reply]:
             if e in ctx.content.entries
         ),
         Button(ctx.msgs.btn_supports_finder, "sup:start"),
+        ctx.menu_button(),
     )
-    return [
-        Reply("\n".join(lines)),
-        Reply(ctx.msgs.check_supports, supports),
-        _consent_question(ctx)[0],
-    ]
+    return [Reply("\n".join(lines)), Reply(ctx.msgs.check_supports, supports)]
 
 
 def _consent_question(ctx: Context) -> list[Reply]:
     buttons = (
         Button(ctx.msgs.btn_consent_yes, "chk:save"),
         Button(ctx.msgs.btn_consent_no, "chk:nosave"),
+        Button(ctx.msgs.btn_back, "chk:back"),
     )
     return [Reply(ctx.msgs.check_consent_q, buttons)]
 
 
 async def consent(ctx: Context, save: bool) -> list[Reply]:
+    """The answer to the consent question: stores the summary or not, then the result."""
     check = ctx.data.get("check") or {}
     standard = _standard(ctx)
     if not check.get("done") or standard is None:
         return press(ctx, "continue")
-    if not save:
-        ctx.set_state(IDLE)
-        return [menu(ctx, ctx.msgs.check_not_saved)]
-    result = result_of(ctx, standard)
-    summary = _summary(check, result)
-    question = await ctx.log_question(
-        summary,
-        ctx.index.normalizer.normalize(summary).plain,
-        needs_officer=True,
-        sent_by_citizen=True,
-        topic="chuan_ngheo",
-    )
+    note = ctx.msgs.check_not_saved
+    if save:
+        summary = _summary(check, result_of(ctx, standard))
+        question = await ctx.log_question(
+            summary,
+            ctx.index.normalizer.normalize(summary).plain,
+            needs_officer=True,
+            sent_by_citizen=True,
+            topic="chuan_ngheo",
+        )
+        note = ctx.msgs.check_saved.format(number=question.id)
+    replies = _result(ctx, standard, note)
     ctx.set_state(IDLE)
-    return [menu(ctx, ctx.msgs.check_saved.format(number=question.id))]
+    return replies
 
 
 def _summary(check: dict[str, Any], result: CheckResult) -> str:

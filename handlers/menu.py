@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.types import Button, Reply
+from bot.types import Button, Kind, Reply
 from handlers.context import Context
 
 MENU_ITEMS = (
@@ -25,6 +25,11 @@ def menu(ctx: Context, text: str | None = None) -> Reply:
 
 
 def greet(ctx: Context) -> list[Reply]:
+    """The welcome and the menu; a typed "xin chào" after the bot has already answered (the
+    welcome of /start, of the web chat's first page) gets a short greeting with the menu."""
+    # The core records the buttons of every answer, so their key means the bot has spoken.
+    if ctx.inbound.kind == Kind.TEXT and "buttons" in ctx.data:
+        return [menu(ctx, ctx.msgs.greeting_again)]
     name = ctx.citizen.display_name
     greeting = ctx.msgs.greeting.format(name=f" {name}" if name else "")
     return [Reply(f"{greeting}\n\n{ctx.msgs.privacy}"), menu(ctx)]

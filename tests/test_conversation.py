@@ -64,7 +64,7 @@ def runtime_question(chat) -> str:
 async def test_a_number_that_is_not_a_choice_gets_a_polite_reply(chat):
     await chat.say("/start")
     await chat.say("9")
-    assert "Không có lựa chọn số 9" in chat.text
+    assert "số 9" in chat.text and "menu chính" in chat.text
     assert chat.labels == MAIN_MENU
 
 
@@ -149,7 +149,7 @@ async def test_sticker_emoji_empty_and_greetings_get_polite_replies(chat):
     await chat.say("   ")
     assert "chưa nhận được nội dung" in chat.text
     await chat.say("xin chàooo")
-    assert "Xin chào" in chat.text
+    assert "Chào bạn" in chat.text  # greeted already by the sticker's reply: a short greeting
     await chat.say("cam on nhiu")
     assert "Không có gì" in chat.text or "Bạn cần gì" in chat.text
 
@@ -197,3 +197,24 @@ async def test_state_lives_in_the_database(chat, runtime):
         conv = (await session.execute(select(Conversation))).scalar_one()
     assert conv.state == "awaiting_officer_question"
     assert conv.version >= 1
+
+
+async def test_xin_chao_as_first_message_greets_once(chat):
+    await chat.say("/start")  # what the console and the web chat send first
+    await chat.say("xin chào")
+    assert "Tôi là Cầu Nối" not in chat.text and "Chào bạn" in chat.text
+    assert chat.labels == MAIN_MENU
+
+
+async def test_xin_chao_before_anything_else_gets_the_welcome(chat):
+    await chat.say("xin chao")  # `bot.py chat --no-start`, or a Zalo citizen's first words
+    assert chat.text.count("Tôi là Cầu Nối") == 1 and "được lưu lại" in chat.text
+    assert chat.labels == MAIN_MENU
+
+
+async def test_a_number_before_any_choice_does_not_contradict_the_menu(chat):
+    await chat.say("2")  # `bot.py chat --no-start`: no numbered choices shown yet
+    assert "Không có lựa chọn số 2" not in chat.text
+    assert chat.labels == MAIN_MENU
+    await chat.say("2")
+    assert "nông thôn" in chat.text
