@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False, description="send cookies over HTTPS only (set true behind TLS)"
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For names the client (e.g. 127.0.0.1 behind nginx); none by default",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8080", description="the address citizens and officers use"
     )

@@ -1,5 +1,6 @@
 """Tables: citizens, conversations, the message log, the question log, processed events,
-officers, the outbox, dialogue sessions, audio bulletins, and announcements to subscribers."""
+officers and their sessions, the outbox, dialogue sessions, audio bulletins, and announcements to
+subscribers."""
 
 from __future__ import annotations
 
@@ -204,6 +205,22 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(128))  # "user:<name>" or "ip:<address>"
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OfficerSession(Base):
+    """A dashboard login: the session cookie names it (by its token's hash). Logging out deletes
+    it, changing the password deletes all of the officer's; a disabled officer's open none."""
+
+    __tablename__ = "officer_sessions"
+    __table_args__ = (
+        Index("ix_officer_sessions_officer", "officer_id"),
+        Index("ix_officer_sessions_expires", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
 
 
 class OutboxStatus:

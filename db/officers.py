@@ -1,10 +1,13 @@
-"""Officer accounts (argon2-hashed passwords), login throttling and the audit log."""
+"""Officer accounts (argon2-hashed passwords), login throttling, sessions and the audit log."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import hashlib
 import re
 import secrets
+import time
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -12,15 +15,24 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEntry, LoginFailure, Officer
+from db.models import AuditEntry, LoginFailure, Officer, OfficerSession
 
 ROLES = ("admin", "officer", "viewer")
 # argon2id with the library's defaults (memory-hard: 64 MiB, 3 passes).
 _HASHER = PasswordHasher()
-# A dummy hash checked when the user does not exist, so timing does not reveal usernames.
+# A dummy hash checked when the user does not exist, so timing does not reveal usernames; how
+# long hashing it took stands for how long a check takes.
+_started = time.perf_counter()
 _DUMMY_HASH = _HASHER.hash("not-a-real-password")
-MAX_FAILURES = 5
+CHECK_SECONDS = time.perf_counter() - _started
+MAX_FAILURES = 5  # per account (username), from any address
+MAX_ADDRESS_FAILURES = 10  # per client address, under any names
 FAILURE_WINDOW = dt.timedelta(minutes=15)
+SESSION_LIFETIME = dt.timedelta(hours=12)
+# Why a login was refused.
+LOCKED = "locked"
+ADDRESS_THROTTLED = "address_throttled"
+WRONG = "wrong"
 
 
 class OfficerError(ValueError):
@@ -31,6 +43,11 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def _check_password(password: str) -> None:
+    if len(password) < 10:
+        raise OfficerError("password: at least 10 characters")
+
+
 async def create_officer(
     session: AsyncSession, username: str, role: str, password: str, locality_id: str | None
 ) -> Officer:
@@ -39,8 +56,7 @@ async def create_officer(
         raise OfficerError(f"role must be one of {', '.join(ROLES)}")
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,63}", username):
         raise OfficerError("username: letters, digits, '.', '_' or '-' only")
-    if len(password) < 10:
-        raise OfficerError("password: at least 10 characters")
+    _check_password(password)
     exists = await session.scalar(select(Officer).where(Officer.username == username))
     if exists is not None:
         raise OfficerError(f"officer '{username}' already exists")
@@ -56,38 +72,138 @@ async def create_officer(
     return officer
 
 
-async def verify_login(session: AsyncSession, username: str, password: str) -> Officer | None:
-    username = username.strip().lower()
-    officer = await session.scalar(select(Officer).where(Officer.username == username))
+async def _active_officer(session: AsyncSession, username: str) -> Officer | None:
+    return await session.scalar(
+        select(Officer).where(Officer.username == username, Officer.disabled.is_(False))
+    )
+
+
+def _password_matches(officer: Officer | None, password: str) -> bool:
+    """argon2 verification; against a dummy hash when there is no such officer, so the time
+    taken does not tell whether a username exists. Rehashes when the parameters changed."""
     try:
-        if officer is None or officer.disabled:
-            _HASHER.verify(_DUMMY_HASH, password)
-            return None
-        _HASHER.verify(officer.password_hash, password)
+        _HASHER.verify(officer.password_hash if officer else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
+        return False
+    if officer is None:
+        return False
     if _HASHER.check_needs_rehash(officer.password_hash):
         officer.password_hash = _HASHER.hash(password)
-    return officer
+    return True
 
 
-async def recent_failures(session: AsyncSession, keys: list[str], now: dt.datetime) -> int:
+async def _failures_since(session: AsyncSession, key: str, since: dt.datetime) -> int:
     return (
         await session.scalar(
             select(func.count())
             .select_from(LoginFailure)
-            .where(LoginFailure.key.in_(keys), LoginFailure.created_at > now - FAILURE_WINDOW)
+            .where(LoginFailure.key == key, LoginFailure.created_at > since)
         )
         or 0
     )
 
 
-async def record_failure(session: AsyncSession, keys: list[str], now: dt.datetime) -> None:
-    session.add_all(LoginFailure(key=k, created_at=now) for k in keys)
+async def attempt_login(
+    session: AsyncSession, username: str, password: str, address: str, now: dt.datetime
+) -> Officer | str:
+    """A login attempt, throttled per account and per client address: the officer, or why not
+    (LOCKED, ADDRESS_THROTTLED or WRONG). Commits.
+
+    - An account (a username, existing or not) is locked after MAX_FAILURES failures within
+      FAILURE_WINDOW, from any address: even its right password is refused until they age out.
+    - An address with MAX_ADDRESS_FAILURES failures within the window, under any names, is
+      refused for names that are not active accounts without spending argon2 on them (it waits
+      as long as a check takes instead), and is told to wait rather than "wrong password" for
+      the others. A right password for an account that is not itself locked always succeeds:
+      failures under other names never lock an officer out (behind one proxy or one office's
+      NAT many officers share an address).
+    - The attempt is recorded as a failure, and committed, before its password is checked, so
+      concurrent attempts on several workers cannot together get past the limits; it is taken
+      back when it succeeds or is refused unchecked (a refusal does not prolong a lock)."""
+    username = username.strip().lower()
+    account_key, address_key = f"user:{username}", f"ip:{address}"
+    attempt = [LoginFailure(key=k, created_at=now) for k in (account_key, address_key)]
+    session.add_all(attempt)
+    await session.flush()
+    attempt_ids = [row.id for row in attempt]
+    await session.commit()
+    since = now - FAILURE_WINDOW
+    detail = {"address": address}
+    officer = await _active_officer(session, username)
+    address_throttled = await _failures_since(session, address_key, since) > MAX_ADDRESS_FAILURES
+    refusal = None
+    if await _failures_since(session, account_key, since) > MAX_FAILURES:
+        refusal = LOCKED
+    elif officer is None and address_throttled:
+        refusal = ADDRESS_THROTTLED
+        await asyncio.sleep(CHECK_SECONDS)  # as long as a check would have taken
+    if refusal is not None:
+        await session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
+        await audit(session, None, "login_throttled", username, {**detail, "why": refusal})
+        await session.commit()
+        return refusal
+    if _password_matches(officer, password) and officer is not None:  # (dummy hash if None)
+        await session.execute(
+            delete(LoginFailure).where(
+                (LoginFailure.key == account_key) | LoginFailure.id.in_(attempt_ids)
+            )
+        )
+        await audit(session, officer, "login", None, detail)
+        await session.commit()
+        return officer
+    await audit(session, None, "login_failed", username, detail)
+    await session.commit()
+    return ADDRESS_THROTTLED if address_throttled else WRONG
 
 
-async def clear_failures(session: AsyncSession, keys: list[str]) -> None:
-    await session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys)))
+async def open_session(session: AsyncSession, officer: Officer, now: dt.datetime) -> str:
+    """A new session of the officer, valid SESSION_LIFETIME: its secret token (for the cookie;
+    the database keeps only its hash). Sessions that ran out are deleted on the way."""
+    await session.execute(delete(OfficerSession).where(OfficerSession.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        OfficerSession(
+            id=_token_hash(token),
+            officer_id=officer.id,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def session_officer(session: AsyncSession, token: str, now: dt.datetime) -> Officer | None:
+    """The active officer whose unexpired session this token names: one indexed lookup."""
+    return await session.scalar(
+        select(Officer)
+        .join(OfficerSession, OfficerSession.officer_id == Officer.id)
+        .where(
+            OfficerSession.id == _token_hash(token),
+            OfficerSession.expires_at > now,
+            Officer.disabled.is_(False),
+        )
+    )
+
+
+async def close_session(session: AsyncSession, token: str) -> None:
+    await session.execute(delete(OfficerSession).where(OfficerSession.id == _token_hash(token)))
+
+
+async def end_sessions(session: AsyncSession, officer_id: int) -> None:
+    """Every session of an officer (disabled, or their password changed)."""
+    await session.execute(delete(OfficerSession).where(OfficerSession.officer_id == officer_id))
+
+
+async def set_password(session: AsyncSession, officer: Officer, password: str) -> None:
+    """A new password; the officer's sessions end (a stolen cookie dies with the old one)."""
+    _check_password(password)
+    officer.password_hash = _HASHER.hash(password)
+    await end_sessions(session, officer.id)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def audit(

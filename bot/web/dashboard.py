@@ -21,7 +21,9 @@ from bot.web.auth import (
     OFFICER_KEY,
     SESSION_COOKIE,
     check_csrf,
-    read_session,
+    current_officer,
+    end_session,
+    log_in,
     require_role,
     scope_conditions,
     set_cookie,
@@ -37,14 +39,7 @@ from db.models import (
     Question,
     QuestionStatus,
 )
-from db.officers import (
-    MAX_FAILURES,
-    audit,
-    clear_failures,
-    recent_failures,
-    record_failure,
-    verify_login,
-)
+from db.officers import audit
 from db.reports import day_bounds
 
 PAGE_SIZE = 50
@@ -69,12 +64,8 @@ def _vn_time(value: dt.datetime) -> str:
 async def require_officer(request: web.Request, handler):  # type: ignore[no-untyped-def]
     if not request.path.startswith("/dashboard") or request.path == "/dashboard/login":
         return await handler(request)
-    session = read_session(request)
-    officer = None
-    if session:
-        async with request.app[keys.SESSIONS]() as db:
-            officer = await db.get(Officer, session["officer_id"])
-    if officer is None or officer.disabled:
+    officer = await current_officer(request)  # None once logged out, disabled or expired
+    if officer is None:
         if request.method == "GET":
             raise web.HTTPSeeOther("/dashboard/login")
         raise web.HTTPForbidden(text="Bạn cần đăng nhập lại.")
@@ -118,31 +109,17 @@ async def login(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden(text="Phiên đăng nhập đã hết hạn. Hãy tải lại trang đăng nhập.")
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))[:200]
-    keys_ = [f"user:{username}", f"ip:{request.remote}"]
-    now = dt.datetime.now(dt.UTC)
-    async with request.app[keys.SESSIONS]() as db:
-        if await recent_failures(db, keys_, now) >= MAX_FAILURES:
-            await audit(db, None, "login_throttled", username)
-            await db.commit()
-            return _login_form(
-                request, 429, "Đăng nhập sai nhiều lần. Hãy đợi 15 phút rồi thử lại.", username
-            )
-        officer = await verify_login(db, username, password)
-        if officer is None:
-            await record_failure(db, keys_, now)
-            await audit(db, None, "login_failed", username)
-            await db.commit()
-            return _login_form(request, 401, "Sai tên đăng nhập hoặc mật khẩu.", username)
-        await clear_failures(db, [f"user:{username}"])
-        await audit(db, officer, "login")
-        await db.commit()
+    outcome = await log_in(request, username, password)  # throttled and audited
+    if not isinstance(outcome, Officer):
+        return _login_form(request, *outcome, username=username)
     response = web.HTTPSeeOther("/dashboard")
-    start_session(request, response, officer)
+    await start_session(request, response, outcome)
     raise response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
+    await end_session(request)  # a kept copy of the cookie opens nothing from now on
     async with request.app[keys.SESSIONS]() as db:
         await audit(db, request[OFFICER_KEY], "logout")
         await db.commit()
