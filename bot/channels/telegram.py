@@ -67,6 +67,13 @@ def keyboard(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:
     )
 
 
+def _id(value: object) -> str:
+    """A chat or user id as the address's string; ValueError unless it is an integer."""
+    if type(value) is not int:
+        raise ValueError(f"not a Telegram id: {value!r}")
+    return str(value)
+
+
 class MalformedUpdate(Exception):
     """An update whose fields cannot be read: refused, never worth delivering again."""
 
@@ -223,7 +230,7 @@ class TelegramChannel:
         if update.callback_query:
             q = update.callback_query
             return Inbound(
-                Address(CHANNEL, str(q.from_user.id)),
+                Address(CHANNEL, _id(q.from_user.id)),
                 Kind.BUTTON,
                 payload=q.data or "",
                 event_id=event,
@@ -231,11 +238,11 @@ class TelegramChannel:
             )
         if update.my_chat_member and update.my_chat_member.new_chat_member.status == "kicked":
             user = update.my_chat_member.from_user
-            return Inbound(Address(CHANNEL, str(user.id)), Kind.UNFOLLOW, event_id=event)
+            return Inbound(Address(CHANNEL, _id(user.id)), Kind.UNFOLLOW, event_id=event)
         message = update.message or update.edited_message
         if message is None or message.from_user is None:
             return None
-        address = Address(CHANNEL, str(message.chat.id))
+        address = Address(CHANNEL, _id(message.chat.id))
         name = message.from_user.full_name
         common = {"event_id": event, "display_name": name}
         if message.text:
