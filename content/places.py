@@ -6,6 +6,7 @@ this module only matches what a citizen types against it."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,8 +28,10 @@ _TYPE_WORDS = {
     "phuong": "ward",
     "thi tran": "ward",
     "tt": "ward",
-    "dac khu": "ward",
+    "dac khu": "special",
 }
+# What a type word says about a unit's own name: "xã" a "Xã …", "đặc khu" a "Đặc khu …".
+_NAMED = {"xa": "xa ", "phuong": "phuong ", "thi tran": "thi tran ", "dac khu": "dac khu "}
 # Common names for the same unit that the data does not carry.
 _ALIASES = {
     "saigon": "hochiminh",
@@ -38,6 +41,9 @@ _ALIASES = {
     "thuathienhue": "hue",
 }
 _FUZZY_CUTOFF = 85
+# Candidates this close to the best, at its level, make a name ambiguous: the citizen chooses.
+_AMBIGUOUS_MARGIN = 0.25
+MAX_CHOICES = 6
 
 
 def _key(text: str) -> str:
@@ -55,6 +61,11 @@ class Place:
     district: str | None = None
     province_code: str | None = None  # code of today's province
     ward_code: str | None = None  # code of today's ward, when level is "ward" and not legacy
+
+    @property
+    def short(self) -> str:
+        """The name without its type: 'Đặc khu Kiên Hải' -> 'Kiên Hải'."""
+        return _short(self.name)
 
     def label(self) -> str:
         if self.level == "province":
@@ -167,17 +178,43 @@ class Places:
     def find(self, text: str) -> Resolved | None:
         """The unit a citizen most likely means by `text` ("kien hai", "tp kon tum", "Dak Lak",
         "xã Hòa Bình, Kon Tum"), resolved to today's units; None if nothing is close."""
+        ranked = self._ranked(text)
+        return self.resolve(ranked[0][1]) if ranked else None
+
+    def candidates(self, text: str) -> list[Resolved]:
+        """The units `text` may mean, best first: one when it is clear ("xã Hòa Bình, Kon Tum"),
+        several (up to MAX_CHOICES, distinct today) when as likely as each other ("xa hoa binh")."""
+        ranked = self._ranked(text)
+        if not ranked:
+            return []
+        best, top = ranked[0]
+        out: list[Resolved] = []
+        seen: set[str] = set()
+        for score, place in ranked:
+            if best - score > _AMBIGUOUS_MARGIN or place.level != top.level:
+                continue
+            resolved = self.resolve(place)
+            if resolved.code not in seen:
+                seen.add(resolved.code)
+                out.append(resolved)
+            if len(out) == MAX_CHOICES:
+                break
+        return out
+
+    def _ranked(self, text: str) -> list[tuple[float, Place]]:
         by_key, keys, _ = self._data
         tokens = fold(text).replace(",", " ").split()
         hints, names = self._split(tokens)
+        typed = " ".join(nfc_lower(text).replace(",", " ").split())
         candidates: list[tuple[float, Place]] = []
         spans = self._spans(names)
         for (start, end), key in spans:
             others = {k for (s, _), k in spans if s != start}
             for place in by_key.get(key, ()):
-                candidates.append(
-                    (self._score(place, hints.get(start), others, end - start), place)
-                )
+                score = self._score(place, hints.get(start), others, end - start)
+                if nfc_lower(_short(place.name)) in typed:
+                    score += 0.3  # typed with the same diacritics: "Kiên Hải", not "Kiến Hải"
+                candidates.append((score, place))
         if not candidates and names:
             joined = _key(" ".join(names))
             found = process.extractOne(joined, keys, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
@@ -185,10 +222,8 @@ class Places:
                 hint = next(iter(hints.values()), None)
                 for place in by_key[found[0]]:
                     candidates.append((self._score(place, hint, set(), 1) - 1, place))
-        if not candidates:
-            return None
         candidates.sort(key=lambda c: c[0], reverse=True)
-        return self.resolve(candidates[0][1])
+        return candidates
 
     @staticmethod
     def _split(tokens: list[str]) -> tuple[dict[int, str], list[str]]:
@@ -200,10 +235,10 @@ class Places:
         while i < len(tokens):
             two = " ".join(tokens[i : i + 2])
             if two in _TYPE_WORDS and i + 2 < len(tokens):
-                hints[len(names)] = _TYPE_WORDS[two]
+                hints[len(names)] = two
                 i += 2
             elif tokens[i] in _TYPE_WORDS and i + 1 < len(tokens):
-                hints[len(names)] = _TYPE_WORDS[tokens[i]]
+                hints[len(names)] = tokens[i]
                 i += 1
             else:
                 names.append(tokens[i])
@@ -226,9 +261,16 @@ class Places:
                 i += 1
         return spans
 
-    def _score(self, place: Place, hint: str | None, others: set[str], length: int) -> float:
+    def _score(self, place: Place, word: str | None, others: set[str], length: int) -> float:
         score = float(length)
-        is_city = fold(place.name).startswith("thanh pho")
+        folded = fold(place.name)
+        is_city = folded.startswith("thanh pho")
+        hint = _TYPE_WORDS.get(word or "")
+        if word in _NAMED and folded.startswith(_NAMED[word]):
+            score += 0.3  # "xã Hòa Bình": a Xã before a Phường of the same name
+        if hint == "special":  # "đặc khu" names a special zone; other units only by mistake
+            hint = "ward"
+            score += 0.5 if folded.startswith("dac khu") else -1.5
         if (
             (hint == place.level and hint != "province")
             or (hint == "city" and is_city)
@@ -240,7 +282,13 @@ class Places:
         # Another name in the text is this unit's province or district: "xã Hòa Bình, Kon Tum".
         if _key(_short(place.province)) in others and place.level != "province":
             score += 3
-        if place.district and _key(_short(place.district)) in others:
+        if (place.district and _key(_short(place.district)) in others) or (
+            place.legacy
+            and place.level != "province"
+            and others
+            and _key(_short(self.resolve(place).now_province))
+            in others - {_key(_short(place.province))}
+        ):
             score += 3
         # Without other clues a province beats a district, which beats a commune of that name;
         # today's units beat those that no longer exist.
@@ -281,6 +329,11 @@ class Places:
         return Resolved(place, name, code, unit.ward if ward_code else None, ward_code)
 
 
+def nfc_lower(text: str) -> str:
+    """Lower case with diacritics kept, in one Unicode form."""
+    return unicodedata.normalize("NFC", text).lower()
+
+
 def _short(name: str) -> str:
     """'Tỉnh Kon Tum' -> 'Kon Tum'; 'Thành phố Kon Tum' -> 'Kon Tum'."""
     folded = fold(name)
@@ -293,6 +346,7 @@ def _short(name: str) -> str:
         "thi tran ",
         "xa ",
         "phuong ",
+        "dac khu ",
     ):
         if folded.startswith(prefix):
             return name[len(prefix) :]

@@ -8,13 +8,14 @@ from rapidfuzz import fuzz, process
 
 from bot.types import Button, Reply
 from content.normalize import fold
-from content.places import Places
+from content.places import Places, Resolved
 from content.schema import NATIONAL
 from handlers.context import IDLE, Context
 from handlers.menu import menu
 
 CHOOSING_LOCALITY = "choosing_locality"
 MATCH_CUTOFF = 82
+NONE_LISTED = "none"  # "Không có trong danh sách"
 PLACES = Places()  # loaded on first use
 
 
@@ -48,19 +49,7 @@ def find_locality(ctx: Context, text: str) -> Choice | None:
     """The unit meant by `text`, as one of our content localities when it is one of theirs."""
     resolved = PLACES.find(text)
     if resolved is not None:
-        label = resolved.place.label()
-        for loc in ctx.content.localities.values():
-            same_unit = label in loc.units
-            same_province = (
-                loc.level == "province"
-                and resolved.place.level == "province"
-                and not resolved.place.legacy
-                and loc.province_code == resolved.now_province_code
-            )
-            if same_unit or same_province:
-                return Choice(loc.id, loc.name, loc.now)
-        now = resolved.now_label() if resolved.place.legacy else None
-        return Choice(resolved.code, label, now)
+        return choice_of(ctx, resolved)
     typed = " ".join(ctx.index.normalizer.words(text))
     if not typed:
         return None
@@ -74,6 +63,33 @@ def find_locality(ctx: Context, text: str) -> Choice | None:
         loc = ctx.content.localities[names[found[0]]]
         return Choice(loc.id, loc.name, loc.now)
     return None
+
+
+def choice_of(ctx: Context, resolved: Resolved) -> Choice:
+    """A resolved unit as the citizen's locality: one of ours when it is ours (the special zone
+    Kiên Hải is what the district Kiên Hải of our plan became), else today's unit."""
+    place = resolved.place
+    label = place.label()
+    short = fold(place.short)
+    for loc in ctx.content.localities.values():
+        same_unit = label in loc.units
+        same_province = (
+            loc.level == "province"
+            and place.level == "province"
+            and not place.legacy
+            and loc.province_code == resolved.now_province_code
+        )
+        successor = (
+            place.level == "ward"
+            and not place.legacy
+            and loc.level == "district"
+            and loc.province_code == resolved.now_province_code
+            and short in {fold(a) for a in loc.aliases}
+        )
+        if same_unit or same_province or successor:
+            return Choice(loc.id, loc.name, loc.now)
+    now = resolved.now_label() if place.legacy else None
+    return Choice(resolved.code, label, now)
 
 
 def locality_name(ctx: Context, locality_id: str | None) -> str | None:
@@ -112,14 +128,39 @@ async def save(ctx: Context, choice: Choice) -> list[Reply]:
 
 
 async def choose(ctx: Context, locality_id: str) -> list[Reply]:
+    """A pressed locality: one of ours, a unit offered by "Ý bạn là nơi nào?", or none."""
+    if locality_id == NONE_LISTED:
+        ctx.set_state(CHOOSING_LOCALITY, then=ctx.data.get("then"))
+        return [Reply(ctx.msgs.locality_none_listed, (Button(ctx.msgs.btn_cancel, "cancel"),))]
     loc = ctx.content.localities.get(locality_id)
-    if loc is None:
+    if loc is not None:
+        return await save(ctx, Choice(loc.id, loc.name, loc.now))
+    name = PLACES.describe(locality_id) if locality_id[:2] in ("w:", "p:") else None
+    if name is None:
         return [Reply(ctx.msgs.unknown_button, (ctx.menu_button(),))]
-    return await save(ctx, Choice(loc.id, loc.name, loc.now))
+    offered = (ctx.data.get("offered") or {}).get(locality_id)
+    return await save(ctx, Choice(offered or locality_id, name, None))
 
 
 async def receive_name(ctx: Context, text: str) -> list[Reply]:
-    found = find_locality(ctx, text)
-    if found:
-        return await save(ctx, found)
+    found = PLACES.candidates(text)
+    if len(found) > 1:
+        return _which(ctx, text, found)
+    choice = choice_of(ctx, found[0]) if found else find_locality(ctx, text)
+    if choice:
+        return await save(ctx, choice)
     return [Reply(ctx.msgs.locality_not_found.format(text=text[:80]), _buttons(ctx))]
+
+
+def _which(ctx: Context, text: str, found: list[Resolved]) -> list[Reply]:
+    """ "Ý bạn là nơi nào?": each candidate as (commune, where it is), then "not listed"."""
+    buttons, offered = [], {}
+    for resolved in found:
+        place = resolved.place
+        where = ", ".join(p for p in (place.district, place.province) if p)
+        buttons.append(Button(f"{place.name} ({where})", f"loc:{resolved.code}"))
+        offered[resolved.code] = choice_of(ctx, resolved).locality_id
+    buttons += [Button(ctx.msgs.btn_locality_none, f"loc:{NONE_LISTED}")]
+    buttons.append(Button(ctx.msgs.btn_cancel, "cancel"))
+    ctx.set_state(CHOOSING_LOCALITY, offered=offered, then=ctx.data.get("then"))
+    return [Reply(ctx.msgs.locality_which.format(text=text.strip()[:80]), tuple(buttons))]

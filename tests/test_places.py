@@ -80,3 +80,41 @@ async def test_chat_plan_locality_is_recognised_under_any_spelling(chat, runtime
     await chat.say("/diaphuong")
     await chat.say("Đắk Lắk")
     assert (await citizen(runtime)).locality_id == "dak-lak"
+
+
+async def test_dac_khu_kien_hai_is_the_special_zone_not_a_commune_in_hai_phong(chat, runtime):
+    resolved = Places().find("Đặc khu Kiên Hải")  # the name on the bot's own contact card
+    assert resolved.place.name == "Đặc khu Kiên Hải" and resolved.now_province == "Tỉnh An Giang"
+    assert Places().find("dac khu kien hai").place.name == "Đặc khu Kiên Hải"
+    await chat.say("/diaphuong")
+    await chat.say("Đặc khu Kiên Hải")
+    assert "Hải Phòng" not in chat.text
+    assert (await citizen(runtime)).locality_id == "kien-hai"  # the plan of the old district
+
+
+async def test_the_province_typed_after_a_commune_is_honoured(chat, runtime):
+    await chat.say("/diaphuong")
+    await chat.say("xa Hoa Binh Quang Ngai")  # the old Xã Hòa Bình of Kon Tum, now Quảng Ngãi
+    assert "Phú Thọ" not in chat.text and "Quảng Ngãi" in chat.text
+    assert (await citizen(runtime)).locality_id == "hoa-binh-kon-tum"
+
+
+async def test_an_ambiguous_commune_name_is_asked_about_with_buttons(chat, runtime):
+    await chat.say("/diaphuong")
+    await chat.say("xa hoa binh")
+    assert "Ý bạn là nơi nào?" in chat.text
+    assert 3 <= len(chat.labels) <= 8 and "Không có trong danh sách" in chat.labels
+    assert "Xã Hòa Bình (Tỉnh Cà Mau)" in chat.labels
+    assert (await citizen(runtime)).locality_id is None  # nothing taken without asking
+    await chat.press("Xã Hòa Bình (Tỉnh Cà Mau)")
+    assert "Đã ghi nhận" in chat.text and "Cà Mau" in chat.text
+    assert (await citizen(runtime)).locality_id == "w:31891"
+
+
+async def test_not_in_the_list_asks_for_the_district_or_province(chat, runtime):
+    await chat.say("/diaphuong")
+    await chat.say("xa hoa binh")
+    await chat.say(str(chat.labels.index("Không có trong danh sách") + 1))  # numbered channels
+    assert "kèm huyện cũ hoặc tỉnh" in chat.text
+    await chat.say("xa hoa binh, kon tum")
+    assert (await citizen(runtime)).locality_id == "hoa-binh-kon-tum"
