@@ -246,10 +246,67 @@ def main() -> None:
         heldout.summary().replace("; ", "  \n") + "",
         "",
     ]
+    lines += [understanding_section(index), security_section()]
     out = ROOT / "bench" / "RESULTS.md"
     out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
 
+def understanding_section(index: SearchIndex) -> str:
+    """Each question set scored separately with the ablation table, and `ask` latency by
+    which stage decided."""
+    from bench import understanding_bench
+    from content.understanding import Understander
+
+    understander = Understander(index)
+    return (
+        understanding_bench.report(understander) + "\n" + understanding_bench.latency(understander)
+    )
+
+
+def security_section() -> str:
+    from bench import security_bench
+
+    return security_bench.run()
+
+
+def refresh(names: list[str]) -> None:
+    """Recomputes only the named sections (understanding, security) and puts each in place of
+    its namesake in RESULTS.md, noting when; the other sections stay as their last full run
+    measured them."""
+    knowledge = load_knowledge(Settings())
+    made = {
+        "understanding": lambda: understanding_section(knowledge.index),
+        "security": security_section,
+    }
+    out = ROOT / "bench" / "RESULTS.md"
+    text = out.read_text(encoding="utf-8")
+    for name in names:
+        section = made[name]().rstrip("\n") + "\n"
+        stamp = (
+            f"\n_Section refreshed {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by "
+            f"`python bench/run.py --only {name}` on {machine()}._\n"
+        )
+        heading = section.splitlines()[0]
+        text = _replace_section(text, heading, section + stamp)
+    out.write_text(text, encoding="utf-8")
+    print(text)
+
+
+def _replace_section(text: str, heading: str, section: str) -> str:
+    """Puts `section` where the section under `heading` is (up to the next heading of the same
+    level), or at the end."""
+    lines = text.splitlines(keepends=True)
+    try:
+        start = next(i for i, line in enumerate(lines) if line.rstrip("\n") == heading)
+    except StopIteration:
+        return text.rstrip("\n") + "\n\n" + section
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return "".join(lines[:start]) + section + "\n" + "".join(lines[end:])
+
+
 if __name__ == "__main__":
-    main()
+    if "--only" in sys.argv:
+        refresh(sys.argv[sys.argv.index("--only") + 1].split(","))
+    else:
+        main()

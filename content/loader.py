@@ -78,15 +78,36 @@ class Content:
         return [self.sources[s].citation() for s in entry.sources]
 
     def render_answer(self, entry: Entry, today: dt.date | None = None) -> str:
-        """The answer as a citizen reads it: text, caveats, then the source line."""
+        """The answer as a citizen reads it: the short answer, one caveat at most (the date it
+        held until, once expired, else the entry's note), then the source line."""
         today = today or dt.date.today()
         parts = [entry.answer.strip()]
+        if entry.valid_to is not None and entry.valid_to < today:
+            parts.append(self.messages.expired_note.format(date=_vn_date(entry.valid_to)))
+        elif entry.note:
+            parts.append(f"Lưu ý: {entry.note.strip()}")
+        parts.append(self.source_line(entry))
+        return "\n\n".join(parts)
+
+    def render_details(self, entry: Entry, today: dt.date | None = None) -> str:
+        """What "Xem thêm" shows: the details and every caveat, then the source line."""
+        today = today or dt.date.today()
+        parts = [entry.details.strip()] if entry.details else [entry.answer.strip()]
         if entry.note:
             parts.append(f"Lưu ý: {entry.note.strip()}")
         if entry.valid_to is not None and entry.valid_to < today:
             parts.append(self.messages.expired_note.format(date=_vn_date(entry.valid_to)))
-        parts.append("Nguồn: " + "; ".join(self.citations(entry)) + ".")
+        parts.append(self.source_line(entry))
         return "\n\n".join(parts)
+
+    def has_details(self, entry: Entry, today: dt.date | None = None) -> bool:
+        """Whether "Xem thêm" shows more than the answer does."""
+        today = today or dt.date.today()
+        expired = entry.valid_to is not None and entry.valid_to < today
+        return bool(entry.details) or bool(entry.note and expired)
+
+    def source_line(self, entry: Entry) -> str:
+        return "Nguồn: " + "; ".join(self.citations(entry)) + "."
 
 
 def _vn_date(value: dt.date) -> str:

@@ -285,7 +285,15 @@ class SearchIndex:
                     found.add(loc_id)
         return found
 
-    def search(self, text: str, locality: str | None = None, limit: int = 3) -> SearchResult:
+    def search(
+        self,
+        text: str,
+        locality: str | None = None,
+        limit: int = 3,
+        groups: frozenset[str] = frozenset(),
+    ) -> SearchResult:
+        """Ranks the entries for `text`; `groups` adds household kinds the citizen stated
+        elsewhere in the message (see content/reading.py)."""
         query = self.normalizer.normalize(text[:2000])
         corrected = tuple(self._correct(t) for t in query.tokens)
         mentioned = self.mentioned_localities(corrected)
@@ -312,7 +320,7 @@ class SearchIndex:
         q_idf_total = sum(q_idf.values())
         q_uni_total = sum(v for t, v in q_idf.items() if " " not in t) or 1.0
         q_text = " ".join(content_tokens)
-        q_groups = self.groups(tokens)
+        q_groups = self.groups(tokens) | groups
         # How much of the query each entry is about (its questions, keywords and topic), and
         # how much of it (single words) its answer holds, by idf.
         about = self._per_doc(self._ask_docs, q_idf)[top] / q_idf_total
@@ -371,7 +379,7 @@ class SearchIndex:
             )
         ]
         matches.sort(key=lambda m: m.score, reverse=True)
-        return self._decide(query, matches, limit)
+        return self.decide(query, matches, limit)
 
     def _per_doc(self, docs_of: dict[str, Any], q_idf: dict[str, float]) -> numpy.ndarray:
         """Per entry, the idf of the query's terms that `docs_of` lists for it, summed in the
@@ -479,7 +487,8 @@ class SearchIndex:
             return 1.05
         return 0.9
 
-    def _decide(self, query: Normalized, matches: list[Match], limit: int) -> SearchResult:
+    def decide(self, query: Normalized, matches: list[Match], limit: int = 3) -> SearchResult:
+        """Answer, suggest or decline, from matches ranked best first."""
         th = self.thresholds
         best = matches[0]
         second = matches[1].score if len(matches) > 1 else 0.0

@@ -8,6 +8,7 @@ from handlers import (
     fallback,
     faq,
     household_check,
+    intents,
     legal_aid,
     listen,
     locality,
@@ -78,6 +79,9 @@ async def route(ctx: Context) -> list[Reply]:
         return menu.greet(ctx)
     if key in lexicon.thanks:
         return [menu.menu(ctx, ctx.msgs.thanks_reply)]
+    item = intents.requested_item(ctx, key)
+    if item is not None:  # a typed menu label or request opens the tool, as its button does
+        return await _menu_item(ctx, item)
     return await faq.answer_text(ctx, text)
 
 
@@ -130,6 +134,8 @@ async def _button(ctx: Context, payload: str) -> list[Reply]:
         return await _menu_item(ctx, rest)
     if kind == "faq" and rest:
         return await faq.answer_by_id(ctx, rest)
+    if kind == "more" and rest:
+        return faq.more(ctx, rest)
     if kind in ("topic", "local") and rest:
         ident, _, page = rest.partition(":")
         page_no = int(page) if page.isdigit() else 0

@@ -6,8 +6,12 @@ from sqlalchemy import select
 
 from bot.types import Button, Reply
 from content.schema import NATIONAL, Entry
+from content.understanding import understander_for
 from db.models import Question, QuestionStatus
+from handlers import legal_aid
 from handlers.context import Context
+from handlers.intents import is_legal_problem
+from handlers.menu import menu
 
 TOPICS_PER_PAGE = 8
 ENTRIES_PER_PAGE = 8
@@ -15,17 +19,23 @@ ENTRIES_PER_PAGE = 8
 _HIDDEN_FROM_TOPIC_MENU = {"dia_phuong"}
 
 
-def answer_entry(ctx: Context, entry: Entry) -> Reply:
-    buttons = [
-        Button(_short(ctx.content.entries[r].questions[0]), f"faq:{r}")
-        for r in entry.related[:2]
-        if r in ctx.content.entries
-    ]
+def answer_entry(ctx: Context, entry: Entry, also: tuple[str, ...] = ()) -> Reply:
+    """The short answer with its source; "Xem thêm" for the details, the other questions the
+    citizen asked in the same message, then related entries."""
+    buttons = []
+    if ctx.content.has_details(entry, ctx.today):
+        buttons.append(Button(ctx.msgs.btn_more, f"more:{entry.id}"))
+    shown = [i for i in also if i in ctx.content.entries and i != entry.id][:2]
+    shown += [r for r in entry.related if r in ctx.content.entries and r not in shown]
+    buttons += [Button(_short(ctx.content.entries[r].questions[0]), f"faq:{r}") for r in shown[:2]]
+    text = ctx.content.render_answer(entry, ctx.today)
+    if also:
+        text = f"{text}\n\n{ctx.msgs.also_asked}"
     if ctx.audio is not None:
         buttons.append(Button(ctx.msgs.btn_listen, f"listen:{entry.id}"))
     buttons.append(ctx.menu_button())
     return Reply(
-        ctx.content.render_answer(entry, ctx.today),
+        text,
         tuple(buttons),
         faq_id=entry.id,
         sources=tuple(ctx.content.citations(entry)),
@@ -115,29 +125,70 @@ async def answer_by_id(ctx: Context, entry_id: str) -> list[Reply]:
     return [answer_entry(ctx, entry)]
 
 
+def more(ctx: Context, entry_id: str) -> list[Reply]:
+    """The details behind "Xem thêm"."""
+    entry = ctx.content.entries.get(entry_id)
+    if entry is None:
+        return [Reply(ctx.msgs.unknown_button, (ctx.menu_button(),))]
+    buttons = [
+        Button(_short(ctx.content.entries[r].questions[0]), f"faq:{r}")
+        for r in entry.related[:2]
+        if r in ctx.content.entries
+    ]
+    buttons.append(ctx.menu_button())
+    return [
+        Reply(
+            ctx.content.render_details(entry, ctx.today),
+            tuple(buttons),
+            faq_id=entry.id,
+            sources=tuple(ctx.content.citations(entry)),
+        )
+    ]
+
+
 async def answer_text(ctx: Context, text: str) -> list[Reply]:
-    result = ctx.index.search(text, locality=ctx.citizen.locality_id)
-    best = result.best
+    understood = understander_for(ctx.index).understand(text, locality=ctx.citizen.locality_id)
+    best = understood.best
+    answer = understood.answer
+    choice = understood.household_choice
+    legal = answer is None and is_legal_problem(ctx, ctx.index.normalizer.key(text))
+    outside = not legal and understood.outside_scope
     question = await ctx.log_question(
         text,
-        result.query.plain,
+        understood.result.query.plain,
         score=best.score if best else 0.0,
-        matched_faq_id=result.answer.entry_id if result.answer else None,
+        matched_faq_id=answer.entry_id if answer and not choice else None,
         topic=ctx.content.entries[best.entry_id].topic if best else None,
-        answered_by_bot=result.answer is not None,
-        needs_officer=result.answer is None,
-        status=QuestionStatus.ANSWERED if result.answer else QuestionStatus.NEW,
+        answered_by_bot=answer is not None and not choice,
+        needs_officer=answer is None and not outside,
+        status=QuestionStatus.ANSWERED if answer and not choice else QuestionStatus.NEW,
     )
-    if result.answer:
-        ctx.data.pop("pending_question", None)
-        return [answer_entry(ctx, ctx.content.entries[result.answer.entry_id])]
-    send = Button(ctx.msgs.btn_send_to_officer, f"q:send:{question.id}")
-    if result.suggestions:
+    if choice:
+        # The household type decides the answer: one short question, the answers as buttons.
         ctx.data["pending_question"] = question.id
-        ctx.data["suggested"] = [m.entry_id for m in result.suggestions]
+        ctx.data["suggested"] = [entry_id for _, entry_id in choice]
+        labels = {
+            "poor": ctx.msgs.btn_household_poor,
+            "near_poor": ctx.msgs.btn_household_near_poor,
+            "left_poverty": ctx.msgs.btn_household_left_poverty,
+        }
+        buttons = [Button(labels[kind], f"faq:{entry_id}") for kind, entry_id in choice]
+        return [Reply(ctx.msgs.ask_household, (*buttons, ctx.menu_button()))]
+    if answer:
+        ctx.data.pop("pending_question", None)
+        also = tuple(m.entry_id for m in understood.also_asked)
+        return [answer_entry(ctx, ctx.content.entries[answer.entry_id], also)]
+    if legal:
+        return legal_aid.problem(ctx)
+    if outside:
+        return [menu(ctx, ctx.msgs.out_of_scope)]
+    send = Button(ctx.msgs.btn_send_to_officer, f"q:send:{question.id}")
+    if understood.suggestions:
+        ctx.data["pending_question"] = question.id
+        ctx.data["suggested"] = [m.entry_id for m in understood.suggestions]
         buttons = [
             Button(_short(ctx.content.entries[m.entry_id].questions[0]), f"faq:{m.entry_id}")
-            for m in result.suggestions
+            for m in understood.suggestions
         ]
         buttons.append(Button(ctx.msgs.btn_none_of_these, f"q:send:{question.id}"))
         return [Reply(ctx.msgs.did_you_mean, tuple(buttons))]

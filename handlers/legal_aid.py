@@ -107,3 +107,15 @@ def contact_text(ctx: Context) -> str:
     if not code:
         parts.append(ctx.msgs.legal_contact_no_locality)
     return "\n\n".join(parts)
+
+
+def problem(ctx: Context) -> list[Reply]:
+    """A personal legal problem told in a message: free legal aid, the hotline and the
+    province's centre, and the check of who may get it."""
+    text = f"{ctx.msgs.legal_problem}\n\n{contact_text(ctx)}"
+    buttons = (
+        Button(ctx.msgs.btn_legal_check, "legal:check"),
+        Button(ctx.msgs.btn_legal_papers, f"faq:{ctx.content.legal_aid.papers_faq}"),
+        *_after_buttons(ctx)[-2:],
+    )
+    return [Reply(text, tuple(dict.fromkeys(buttons)))]

@@ -7,7 +7,8 @@ import json
 
 from tests.conftest import run_cli
 
-ASK_FIELDS = {"question", "answer", "faq_id", "score", "sources", "suggestions"}
+# The documented fields, and "household_choice" (the household kinds to ask about, if any).
+ASK_FIELDS = {"question", "answer", "faq_id", "score", "sources", "suggestions", "household_choice"}
 
 
 def test_help_lists_every_command():

@@ -1,0 +1,210 @@
+"""Deciding what a message asks and whether to answer it: the word search, the reading of
+long messages, a second opinion from another ranker, and the household type that decides
+between two answers."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+from content.opinion import SecondOpinion
+from content.reading import Reader, Reading
+from content.search import Match, SearchIndex, SearchResult
+
+# Below these the best entry shares too little with the message for it to be about the
+# programme (tuned on the out-of-scope questions of tests/data/devset_out_of_scope.yaml).
+OUTSIDE_SCORE = 0.36
+OUTSIDE_COVER = 0.12
+OUTSIDE_BOTH = 0.2
+# The stages that can be switched off to measure what each adds (bench/understanding_bench.py).
+STAGES = ("reading", "second_opinion", "household")
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """When the word search declines but both rankers name the same entry, that entry is
+    answered if the query says enough of what it asks. Tuned on tests/data/devset_*.yaml."""
+
+    score: float = 0.54
+    coverage: float = 0.15  # of the entry's closest question
+    query_cover: float = 0.2  # of the query, by the entry's questions
+    long_score: float = 0.45  # a long message's score, with two votes
+    fusion: float = 0.4  # weight of the character ranker's similarity in the order
+
+
+@dataclass(frozen=True)
+class Understanding:
+    reading: Reading
+    result: SearchResult  # the search that decided
+    answer: Match | None
+    suggestions: tuple[Match, ...]
+    # Entries for each household kind when the kind decides the answer and was not said:
+    # (kind, entry id) pairs, asked as "Nhà bác là hộ nghèo hay hộ cận nghèo?".
+    household_choice: tuple[tuple[str, str], ...] = ()
+    also_asked: tuple[Match, ...] = ()  # other questions found in a long message
+    decided_by: str = "search"
+    stages: frozenset[str] = field(default=frozenset(STAGES), repr=False)
+
+    @property
+    def best(self) -> Match | None:
+        return self.result.best
+
+    @property
+    def outside_scope(self) -> bool:
+        """Declined, and sharing almost nothing with any entry: not about the programme at
+        all (weather, lottery, football), so not a question for officers either."""
+        if self.answer is not None or self.suggestions:
+            return False
+        best = self.best
+        if best is None or best.score < OUTSIDE_SCORE or best.query_cover < OUTSIDE_COVER:
+            return True
+        # Only a word or two in common, with neither side covering much of the other.
+        return best.coverage < OUTSIDE_BOTH and best.query_cover < OUTSIDE_BOTH
+
+
+HOUSEHOLD_KINDS = ("poor", "near_poor", "left_poverty")
+
+
+class Understander:
+    """One per content version: the index, the reader and the second opinion, all pure."""
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        opinion: SecondOpinion | None = None,
+        agreement: Agreement | None = None,
+    ):
+        self.index = index
+        self.reader = Reader(index.normalizer)
+        self.opinion = opinion or SecondOpinion(index.content, index.normalizer)
+        self.agreement = agreement or Agreement()
+        self._groups = {doc.entry.id: doc.groups for doc in index._docs}
+
+    def understand(
+        self,
+        text: str,
+        locality: str | None = None,
+        stages: frozenset[str] = frozenset(STAGES),
+    ) -> Understanding:
+        reading = self.reader.read(text)
+        reads = "reading" in stages and reading.long and bool(reading.asks)
+        groups = reading.profile.groups if "reading" in stages else frozenset()
+        result = self.index.search(text, locality=locality, groups=groups)
+        similar: dict[str, float] = {}
+        if "second_opinion" in stages and result.candidates:
+            similar = self.opinion.similarities(text)
+            result = self._fused(result, similar)
+        answer, decided_by = result.answer, "search"
+        if answer is None and result.best is not None and (reads or similar):
+            answer = self._voted(reading, result, similar, locality, groups, reads)
+            decided_by = "votes" if answer else decided_by
+        also: tuple[Match, ...] = ()
+        if reads and len(reading.asks) > 1:
+            also = self._other_asks(reading, locality, groups)
+        suggestions = () if answer else result.suggestions
+        choice: tuple[tuple[str, str], ...] = ()
+        if answer is not None and "household" in stages:
+            choice = self._household_choice(answer, result, groups)
+        also = tuple(m for m in also if answer is None or m.entry_id != answer.entry_id)
+        return Understanding(reading, result, answer, suggestions, choice, also, decided_by, stages)
+
+    # ---- the stages -----------------------------------------------------------------------
+    def _ask_query(self, reading: Reading) -> str:
+        """The main question, with the clause before it when the question alone says little
+        ("Có được không ạ?" after "Con tôi học lớp 8, nhà cận nghèo.")."""
+        ask = reading.main_ask
+        words = [w for w in self.index.normalizer.words(ask) if w not in self.index.stopwords]
+        if len(words) >= 5:
+            return ask
+        at = reading.clauses.index(ask)
+        return " ".join(reading.clauses[max(0, at - 1) : at + 1])
+
+    def _other_asks(
+        self, reading: Reading, locality: str | None, groups: frozenset[str]
+    ) -> tuple[Match, ...]:
+        found: list[Match] = []
+        for ask in reading.asks[:-1][-2:]:
+            other = self.index.search(ask, locality=locality, groups=groups)
+            if other.answer and all(m.entry_id != other.answer.entry_id for m in found):
+                found.append(other.answer)
+        return tuple(found)
+
+    def _fused(self, result: SearchResult, similar: dict[str, float]) -> SearchResult:
+        """The word search's candidates ordered by their score plus the character ranker's
+        similarity, then decided again with the word search's own scores and thresholds."""
+        weight = self.agreement.fusion
+        fused = sorted(
+            result.candidates,
+            key=lambda m: m.score + weight * similar.get(m.entry_id, 0.0),
+            reverse=True,
+        )
+        return self.index.decide(result.query, fused)
+
+    def _voted(
+        self,
+        reading: Reading,
+        result: SearchResult,
+        similar: dict[str, float],
+        locality: str | None,
+        groups: frozenset[str],
+        reads: bool,
+    ) -> Match | None:
+        """When the search declines, other rankings vote on its first candidate: the
+        character ranker on the whole message, and for a long message the word search and
+        the character ranker on its question alone. Enough votes with enough of the entry
+        in the query answer it."""
+        best = result.best
+        assert best is not None
+        rule = self.agreement
+        votes = 0
+        if similar and max(similar, key=similar.__getitem__) == best.entry_id:
+            votes += 1
+        if reads:
+            ask = self._ask_query(reading)
+            asked = self.index.search(ask, locality=locality, groups=groups)
+            if asked.best is not None and asked.best.entry_id == best.entry_id:
+                votes += 1
+            if similar:
+                top = self.opinion.top(ask)
+                votes += top is not None and top.entry_id == best.entry_id
+            return best if votes >= 2 and best.score >= rule.long_score else None
+        if votes < 1 or best.score < rule.score or best.coverage < rule.coverage:
+            return None
+        return best if best.query_cover >= rule.query_cover else None
+
+    def _household_choice(
+        self, answer: Match, result: SearchResult, groups: frozenset[str]
+    ) -> tuple[tuple[str, str], ...]:
+        """When the answer is about one kind of household, the message names none, and an
+        entry about another kind ranks close behind, the kind decides: ask it."""
+        kinds = self._groups.get(answer.entry_id, frozenset()) & set(HOUSEHOLD_KINDS)
+        if len(kinds) != 1 or groups & set(HOUSEHOLD_KINDS):
+            return ()
+        choice = {next(iter(kinds)): answer.entry_id}
+        for match in result.candidates[1:6]:
+            other = self._groups.get(match.entry_id, frozenset()) & set(HOUSEHOLD_KINDS)
+            if len(other) != 1 or match.score < answer.score - 0.2:
+                continue
+            kind = next(iter(other))
+            if kind not in choice and _same_subject(answer.entry_id, match.entry_id):
+                choice[kind] = match.entry_id
+        if len(choice) < 2:
+            return ()
+        return tuple((kind, choice[kind]) for kind in HOUSEHOLD_KINDS if kind in choice)
+
+
+def _same_subject(first: str, second: str) -> bool:
+    """Entries about the same benefit for different households share their id's first word
+    ("bhyt-ho-ngheo", "bhyt-ho-can-ngheo")."""
+    return first.split("-", 1)[0] == second.split("-", 1)[0]
+
+
+_UNDERSTANDERS: weakref.WeakKeyDictionary[SearchIndex, Understander] = weakref.WeakKeyDictionary()
+
+
+def understander_for(index: SearchIndex) -> Understander:
+    """The understander of an index, built on first use and kept as long as the index."""
+    found = _UNDERSTANDERS.get(index)
+    if found is None:
+        found = _UNDERSTANDERS[index] = Understander(index)
+    return found

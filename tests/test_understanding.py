@@ -1,0 +1,55 @@
+"""The pieces of understanding on the real content: the reader, the second opinion, and how
+the stages decide."""
+
+from __future__ import annotations
+
+import numpy
+
+from content.opinion import SecondOpinion
+from content.reading import Reader
+from content.understanding import STAGES, Understander
+
+
+def test_the_reader_finds_the_question_after_the_story_and_who_is_asking(knowledge):
+    reading = Reader(knowledge.index.normalizer).read(
+        "Dạ thưa cán bộ, tui năm nay 72 tuổi, người Ê Đê, nhà tui nằm trong diện cận nghèo. "
+        "Thằng con đi làm xa, tui ở với đứa cháu đang học lớp 6. Cho tui hỏi cháu tui đi học "
+        "có phải đóng học phí không?"
+    )
+    assert reading.long
+    assert reading.main_ask.startswith("Cho tui hỏi cháu tui đi học")
+    assert reading.profile.groups == frozenset({"near_poor"})
+    assert reading.profile.age == 72
+    assert reading.profile.ethnic_minority and reading.profile.student
+
+
+def test_a_short_question_is_not_read_clause_by_clause(knowledge):
+    reading = Reader(knowledge.index.normalizer).read("ho ngheo vay von dc bn")
+    assert not reading.long
+    assert reading.asks == ("ho ngheo vay von dc bn",)
+
+
+def test_the_second_opinion_scores_as_scikit_learns_own_transform_would(knowledge):
+    opinion = SecondOpinion(knowledge.content, knowledge.index.normalizer)
+    for text in ("ho can ngheo co dc vay von ko", "hocphi truong cong mien het ha", "xin chào"):
+        folded = knowledge.index.normalizer.normalize(text).folded
+        rows = (opinion._vectorizer.transform([folded]) @ opinion._rows).toarray().ravel()
+        expected = [
+            max((rows[i] for i in range(len(rows)) if opinion._owner_of(i) == n), default=0.0)
+            for n in range(len(opinion._ids))
+        ]
+        assert numpy.allclose(opinion._per_entry(folded), expected, atol=1e-5)
+
+
+def test_the_second_opinion_sees_through_words_run_together(knowledge):
+    opinion = SecondOpinion(knowledge.content, knowledge.index.normalizer)
+    assert opinion.top("vayvon ho ngheo toi da dc bao nhieu").entry_id == "vay-von-ho-ngheo-toi-da"
+
+
+def test_the_second_opinion_turns_a_teencode_question_to_the_entry_it_asks_about(knowledge):
+    understander = Understander(knowledge.index)
+    text = "the bhyt ho ngheo co mat tien ko"
+    alone = understander.understand(text, stages=frozenset())
+    full = understander.understand(text, stages=frozenset(STAGES))
+    assert alone.answer is not None and alone.answer.entry_id != "bhyt-ho-ngheo"
+    assert full.answer is not None and full.answer.entry_id == "bhyt-ho-ngheo"
