@@ -8,7 +8,7 @@ import signal
 
 import pytest
 from openpyxl import load_workbook
-from playwright.async_api import async_playwright
+from playwright.async_api import async_playwright, expect
 
 from tests.conftest import run_cli
 from tests.test_outbox import free_port, start_server
@@ -121,9 +121,8 @@ async def test_citizen_subscribes_officer_announces_once_citizen_reads(server):
         send = officer.locator("form.send-once button")
         assert "Gửi cho 1 người" in await send.inner_text()
         await send.dblclick()  # a double press sends once
-        await officer.wait_for_function(
-            "document.getElementById('count-delivered')?.textContent === '1'", timeout=20_000
-        )
+        # (a locator, not wait_for_function: the pages' CSP allows no eval of test code)
+        await expect(officer.locator("#count-delivered")).to_have_text("1", timeout=20_000)
         assert await officer.locator("#count-total").inner_text() == "1"
 
         for _ in range(30):  # the web chat shows what the outbox wrote into the conversation
