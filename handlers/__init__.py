@@ -59,9 +59,13 @@ async def route(ctx: Context) -> list[Reply]:
         ctx.clear_state()
         return await subscriptions.start(ctx)
 
-    if text.strip().rstrip(".").isdigit() and ctx.state == IDLE:
+    number = text.strip().rstrip(".")
+    if number.isdigit() and ctx.state == IDLE:
+        if not ctx.data.get("buttons") and 1 <= int(number) <= len(menu.MENU_ITEMS):
+            # No choices shown yet (`chat --no-start`): the main menu's item of that number.
+            return await _menu_item(ctx, menu.MENU_ITEMS[int(number) - 1][1].removeprefix("m:"))
         # A number that is not one of the choices shown (those are pressed by the core).
-        return [menu.menu(ctx, ctx.msgs.choice_out_of_range.format(number=text.strip()))]
+        return [menu.menu(ctx, ctx.msgs.choice_out_of_range.format(number=number))]
     odd = await fallback.odd_text(ctx, text)
     if odd is not None:
         return odd
