@@ -3,13 +3,15 @@
 Under Nghị định 07/2021/NĐ-CP (and 351/2025 from 2027) a household whose monthly income per
 person is at or below the line is poor when it lacks at least 3 of the 12 indicators of basic
 social services, near-poor when it lacks fewer; above the line, up to the average-living band,
-it has an average living standard. Only the commune's review decides; this is an estimate."""
+it has an average living standard. Only the commune's review decides; this is an estimate.
+The yearly review (1/9–14/12, Quyết định 24/2021/QĐ-TTg) ranks households for the next year, so
+from 1/9 of the year before a new standard applies the check also gives the result under it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -27,6 +29,8 @@ CLASS_LABELS = {
     "khong_thuoc_dien": "không thuộc diện hộ nghèo, cận nghèo",
 }
 AREA_LABELS = {"rural": "nông thôn", "urban": "thành thị"}
+# The yearly review opens on 1/9 (month, day) and ranks households for the next year.
+REVIEW_OPENS = (9, 1)
 
 
 class Indicator(Strict):
@@ -87,6 +91,20 @@ def standard_for(standards: dict[str, Standard], day: dt.date) -> Standard | Non
     return None
 
 
+def review_window(standard: Standard) -> tuple[dt.date, dt.date]:
+    """The days whose review ranks households under `standard` before it applies: from 1/9 of
+    the year before its valid_from up to the day before it."""
+    month, day = REVIEW_OPENS
+    opens = dt.date(standard.valid_from.year - 1, month, day)
+    return opens, standard.valid_from - dt.timedelta(days=1)
+
+
+def upcoming_standard(standards: dict[str, Standard], day: dt.date) -> Standard | None:
+    """The standard not yet in force whose review window holds `day`, if any."""
+    ahead = [s for s in standards.values() if review_window(s)[0] <= day < s.valid_from]
+    return min(ahead, key=lambda s: s.valid_from, default=None)
+
+
 class HouseholdInput(BaseModel):
     """What `check-household` reads: one household as JSON."""
 
@@ -101,12 +119,11 @@ class HouseholdInput(BaseModel):
 
     @model_validator(mode="after")
     def _income_given_once(self) -> HouseholdInput:
+        # members may come with the income per person (it is then only informative)
         per_person = self.income_per_person_month_vnd is not None
-        household = self.household_income_month_vnd is not None or self.members is not None
-        if per_person and household:
+        if per_person and self.household_income_month_vnd is not None:
             raise ValueError(
-                "give either income_per_person_month_vnd, or members with "
-                "household_income_month_vnd, not both"
+                "income_per_person_month_vnd: give it or household_income_month_vnd, not both"
             )
         if not per_person:
             if self.members is None:
@@ -135,9 +152,10 @@ class CheckResult:
     reasons: tuple[str, ...]
     supports: tuple[str, ...]
     next_steps: tuple[str, ...]
+    upcoming: CheckResult | None = None  # under the coming standard, during the review before it
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "period": self.period,
             "classification": self.classification,
             "income_per_person_month_vnd": int(self.income_per_person),  # whole đồng, rounded down
@@ -147,6 +165,13 @@ class CheckResult:
             "reasons": list(self.reasons),
             "supports": list(self.supports),
         }
+        if self.upcoming is not None:
+            data["upcoming"] = {
+                "period": self.upcoming.period,
+                "classification": self.upcoming.classification,
+                "income_line_vnd": self.upcoming.line_vnd,
+            }
+        return data
 
 
 def vnd(amount: Fraction | int, up: bool = False) -> str:
@@ -220,6 +245,34 @@ def classify(
     )
 
 
+def upcoming_result(
+    standards: dict[str, Standard],
+    area: str,
+    income_per_person: Fraction,
+    lacking: list[str] | tuple[str, ...],
+    day: dt.date,
+) -> CheckResult | None:
+    """Classifies the household under the coming standard when `day` is in the review before
+    it (1/9 up to the day before it applies); None on other days. Indicators the coming
+    standard does not list are not counted."""
+    standard = upcoming_standard(standards, day)
+    if standard is None:
+        return None
+    known = set(standard.indicator_codes)
+    return classify(standard, area, income_per_person, [c for c in lacking if c in known])
+
+
+def describe_upcoming(result: CheckResult) -> str:
+    """The upcoming result as the citizen reads it, labelled as expected, in Vietnamese."""
+    year = int(result.period[:4])
+    return (
+        f"Theo chuẩn dự kiến áp dụng từ năm {year} ({vnd(result.line_vnd)}/người/tháng ở "
+        f"{AREA_LABELS[result.area]}): {CLASS_LABELS[result.classification]}. Đợt rà soát "
+        f"cuối năm {year - 1} xếp hộ cho năm {year} nên nhiều khả năng xét theo chuẩn này; chưa "
+        "có văn bản hướng dẫn nói rõ, Ủy ban nhân dân xã, phường sẽ quyết định."
+    )
+
+
 def check_household(
     standards: dict[str, Standard], data: Any, today: dt.date | None = None
 ) -> CheckResult:
@@ -239,17 +292,23 @@ def check_household(
         if not field and ": " in message:
             field, message = message.split(": ", 1)
         raise CheckError(field, message) from exc
+    day = today or dt.date.today()
+    in_force = standard_for(standards, day)
     if household.period is not None:
         standard = standards.get(household.period)
         if standard is None:
             raise CheckError("period", f"unknown period; known: {', '.join(sorted(standards))}")
+    elif in_force is None:
+        raise CheckError("period", f"no standard in force on {day.isoformat()}; give a period")
     else:
-        day = today or dt.date.today()
-        standard = standard_for(standards, day)
-        if standard is None:
-            raise CheckError("period", f"no standard in force on {day.isoformat()}; give a period")
+        standard = in_force
     if household.income_per_person_month_vnd is not None:
         per_person = Fraction(household.income_per_person_month_vnd)
     else:
         per_person = Fraction(household.household_income_month_vnd, household.members)
-    return classify(standard, household.area, per_person, household.lacking)
+    result = classify(standard, household.area, per_person, household.lacking)
+    if standard is in_force:  # the coming standard matters only next to the one in force
+        upcoming = upcoming_result(standards, household.area, per_person, result.lacking, day)
+        if upcoming is not None:
+            result = replace(result, upcoming=upcoming)
+    return result

@@ -148,6 +148,16 @@ def test_result_explains_and_links_supports(standards, knowledge):
         ({"area": "rural", "income_per_person_month_vnd": -5}, "income_per_person_month_vnd"),
         ({"area": "rural", "members": 2}, "household_income_month_vnd"),
         ({"area": "rural", "household_income_month_vnd": 2}, "members"),
+        # two incomes may disagree: refused; members alone with the per-person income is not
+        (
+            {
+                "area": "rural",
+                "members": 2,
+                "household_income_month_vnd": 2,
+                "income_per_person_month_vnd": 1,
+            },
+            "income_per_person_month_vnd",
+        ),
         ({"area": "rural", "income_per_person_month_vnd": 1, "lacking": ["nha_lau"]}, "lacking"),
         ({"area": "rural", "income_per_person_month_vnd": 1, "period": "1990-1995"}, "period"),
         ({"area": "rural", "income_per_person_month_vnd": 1, "colour": "red"}, "colour"),
@@ -157,6 +167,13 @@ def test_invalid_input_names_the_field(standards, household, field):
     with pytest.raises(CheckError) as caught:
         check_household(standards, household, DAY_2026)
     assert caught.value.field == field
+
+
+def test_members_with_income_per_person_is_accepted_and_uses_that_income(standards):
+    household = {"area": "rural", "members": 4, "income_per_person_month_vnd": 1_500_000}
+    result = check_household(standards, {"period": "2022-2025", **household}).as_json()
+    assert result["income_per_person_month_vnd"] == 1_500_000
+    assert result["classification"] == "ho_can_ngheo"
 
 
 def test_cli_single_json_document(tmp_path):
