@@ -149,6 +149,39 @@ async def fault_rows(harness: Harness) -> list[str]:
     return rows
 
 
+HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
+
+
+async def probe_rows(harness: Harness) -> list[str]:
+    """Cheap HTTP probes of the other parts of #16 that are in the tree."""
+    from db.officers import create_officer
+    from tests.web_client import csrf_of, login, other_browser
+
+    client = harness.client
+    rows = ["| probe | expected | seen |", "| --- | --- | --- |"]
+    for path in ("/", "/chat", "/dashboard/login", "/healthz"):
+        response = await client.get(path, allow_redirects=False)
+        missing = [h for h in HEADERS if h not in response.headers]
+        seen = "all present" if not missing else "missing " + ", ".join(missing)
+        rows.append(f"| security headers on `{path}` | {', '.join(HEADERS)} | {seen} |")
+    async with harness.sessions() as db:
+        await create_officer(db, "bench-admin", "admin", "mat-khau-dai-123", None)
+        await db.commit()
+    await login(client, "bench-admin", "mat-khau-dai-123")
+    kept = {c.key: c.value for c in client.session.cookie_jar}  # a copy of the cookie
+    token = await csrf_of(client, "/dashboard")
+    await client.post("/dashboard/logout", data={"csrf": token}, allow_redirects=False)
+    async with other_browser(client) as browser:
+        browser.cookie_jar.update_cookies(kept)
+        async with browser.get("/dashboard", allow_redirects=False) as response:
+            status = response.status
+    rows.append(
+        f"| the cookie kept from before a logout, on `/dashboard` | 303 to the login or 403 "
+        f"| {status} |"
+    )
+    return rows
+
+
 async def _nothing() -> None:
     return None
 
@@ -161,6 +194,7 @@ async def main() -> str:
         logging.getLogger().setLevel(logging.WARNING)
         async with all_channels(db_url, knowledge, Path(tmp)) as harness:
             fuzz_rows = await fuzz(harness)
+            probes = await probe_rows(harness)
             logging.disable(logging.ERROR)  # the faults' own error logs are expected
             try:
                 fault_table = await fault_rows(harness)
@@ -188,6 +222,10 @@ async def main() -> str:
         "questions so the handler fails.",
         "",
         *fault_table,
+        "",
+        "### Other probes of #16 over HTTP",
+        "",
+        *probes,
         "",
         f"Run time {time.monotonic() - started:.0f} s.",
     ]

@@ -74,6 +74,15 @@ def _id(value: object) -> str:
     return str(value)
 
 
+def _text(value: object) -> str:
+    """A name, caption or button payload; ValueError unless it is a string (or absent)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"not a string: {type(value).__name__}")
+    return value
+
+
 class MalformedUpdate(Exception):
     """An update whose fields cannot be read: refused, never worth delivering again."""
 
@@ -232,9 +241,9 @@ class TelegramChannel:
             return Inbound(
                 Address(CHANNEL, _id(q.from_user.id)),
                 Kind.BUTTON,
-                payload=q.data or "",
+                payload=_text(q.data),
                 event_id=event,
-                display_name=q.from_user.full_name,
+                display_name=_text(q.from_user.full_name),
             )
         if update.my_chat_member and update.my_chat_member.new_chat_member.status == "kicked":
             user = update.my_chat_member.from_user
@@ -243,7 +252,7 @@ class TelegramChannel:
         if message is None or message.from_user is None:
             return None
         address = Address(CHANNEL, _id(message.chat.id))
-        name = message.from_user.full_name
+        name = _text(message.from_user.full_name)
         common = {"event_id": event, "display_name": name}
         if message.text:
             if message.text.startswith("/"):
@@ -263,12 +272,12 @@ class TelegramChannel:
             media["duration"] = (
                 duration.total_seconds() if isinstance(duration, dt.timedelta) else duration
             )
-            return Inbound(address, kind, text=message.caption or "", media=media, **common)
+            return Inbound(address, kind, text=_text(message.caption), media=media, **common)
         if message.photo or message.document:
             item = message.photo[-1] if message.photo else message.document
             kind = Kind.IMAGE if message.photo else Kind.FILE
             media = await self.download(item.file_id, item.file_unique_id, item.file_size, "bin")
-            return Inbound(address, kind, text=message.caption or "", media=media, **common)
+            return Inbound(address, kind, text=_text(message.caption), media=media, **common)
         if message.sticker:
             return Inbound(address, Kind.STICKER, **common)
         if message.location:
