@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_content_check)
     stats = content_sub.add_parser("stats", help="count entries per topic and locality")
     stats.set_defaults(func=cmd_content_stats)
+    audit = content_sub.add_parser(
+        "audit", help="list expired entries, replaced sources, unknown figures, stale contacts"
+    )
+    audit.add_argument("--date", default=None, help="audit as of this day (YYYY-MM-DD)")
+    audit.add_argument("--json", action="store_true", help="one JSON object per finding")
+    audit.set_defaults(func=cmd_content_audit)
 
     db = sub.add_parser("db", help="database commands")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -210,6 +216,21 @@ def cmd_content_stats(args: argparse.Namespace, settings: Settings) -> int:
     print()
     for loc_id, count in places.most_common():
         print(f"{count:4d}  {loc_id}")
+    return 0
+
+
+def cmd_content_audit(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from content.audit import audit_content, count_findings
+
+    vietnam = dt.timezone(dt.timedelta(hours=7))
+    day = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(vietnam).date()
+    findings = audit_content(_load_knowledge_or_exit(settings).content, day)
+    for finding in findings:
+        print(json.dumps(finding.as_json(), ensure_ascii=False) if args.json else finding.line())
+    counts = ", ".join(f"{n} {kind}" for kind, n in count_findings(findings).items())
+    print(f"content audit {day.isoformat()}: {counts}", file=sys.stderr)
     return 0
 
 

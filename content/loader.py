@@ -223,6 +223,15 @@ def load_content(root: Path | str | None = None) -> Content:
                 continue
             sources[src.id] = src
             source_files[src.id] = rel
+    for src_id, src in sources.items():
+        if src.replaced_by is not None and src.replaced_by not in sources:
+            problems.append(
+                Problem(
+                    source_files[src_id],
+                    f"id={src_id}.replaced_by",
+                    f"unknown source '{src.replaced_by}'",
+                )
+            )
 
     entries: dict[str, Entry] = {}
     entry_files: dict[str, str] = {}

@@ -56,8 +56,16 @@ class Source(Strict):
     date: dt.date | None
     title: str = Field(min_length=1)
     url: str | None = None
+    # The id of the source that replaced this one (`content audit` lists entries still citing it).
+    replaced_by: str | None = None
 
     _id = field_validator("id")(_check_id)
+
+    @model_validator(mode="after")
+    def _not_replaced_by_itself(self) -> Source:
+        if self.replaced_by == self.id:
+            raise ValueError("replaced_by: a source cannot replace itself")
+        return self
 
     def citation(self) -> str:
         """How an answer's source line names this document."""
