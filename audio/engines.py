@@ -1,5 +1,6 @@
-"""Text-to-speech engines behind one interface: gTTS (Vietnamese, needs Google's service) and
-espeak-ng (offline, always there). `auto` tries gTTS within a short timeout and falls back."""
+"""Text-to-speech engines behind one interface: gTTS (Vietnamese, needs Google's service), Piper
+(offline neural voice, when a voice file is configured) and espeak-ng (offline, always there).
+`auto` tries gTTS within a short timeout, then Piper, then espeak-ng."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import asyncio
 import io
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import av
 import numpy as np
 
 from audio.espeak import Espeak
+from audio.piper import Piper
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,20 @@ class EspeakEngine:
 
     async def synthesize(self, text: str) -> Speech:
         samples, rate = await asyncio.to_thread(Espeak.get().synthesize, text)
+        return Speech(samples, rate, self.name)
+
+
+class PiperEngine:
+    """A Piper voice file (e.g. vi_VN-vais1000-medium.onnx); the voice's name is part of the
+    engine's name, so clips of two voices are cached apart."""
+
+    def __init__(self, voice: str | Path):
+        self.voice = Path(voice)
+        self.name = f"piper:{self.voice.stem}"
+
+    async def synthesize(self, text: str) -> Speech:
+        piper = await asyncio.to_thread(Piper.get, self.voice)
+        samples, rate = await asyncio.to_thread(piper.synthesize, text)
         return Speech(samples, rate, self.name)
 
 
@@ -81,29 +98,47 @@ class GttsEngine:
 
 
 class AutoEngine:
-    """gTTS when Google answers in time, espeak-ng otherwise (and says so in the log)."""
+    """gTTS when Google answers in time, else Piper when a voice is configured, else espeak-ng
+    (each fallback is logged)."""
 
     name = "auto"
 
-    def __init__(self, gtts: GttsEngine, espeak: EspeakEngine):
+    def __init__(self, gtts: GttsEngine, espeak: EspeakEngine, piper: PiperEngine | None = None):
         self.gtts = gtts
+        self.piper = piper
         self.espeak = espeak
 
     async def synthesize(self, text: str) -> Speech:
         try:
             return await self.gtts.synthesize(text)
         except Exception as exc:  # any failure of the online engine: fall back, never fail
-            log.warning("gTTS failed, using espeak-ng", extra={"error": repr(exc)[:200]})
-            return await self.espeak.synthesize(text)
+            fallback = "Piper" if self.piper else "espeak-ng"
+            log.warning(f"gTTS failed, using {fallback}", extra={"error": repr(exc)[:200]})
+        if self.piper:
+            try:
+                return await self.piper.synthesize(text)
+            except Exception as exc:  # a missing or broken voice file: espeak-ng still speaks
+                log.warning("Piper failed, using espeak-ng", extra={"error": repr(exc)[:200]})
+        return await self.espeak.synthesize(text)
 
 
-def make_engine(name: str, gtts_url: str | None = None, timeout: float = 8.0):  # type: ignore[no-untyped-def]
+def make_engine(  # type: ignore[no-untyped-def]
+    name: str,
+    gtts_url: str | None = None,
+    timeout: float = 8.0,
+    piper_voice: str | Path | None = None,
+):
     espeak = EspeakEngine()
     if name == "espeak":
         return espeak
+    piper = PiperEngine(piper_voice) if piper_voice else None
+    if name == "piper":
+        if piper is None:
+            raise ValueError("TTS_ENGINE=piper needs PIPER_VOICE=/path/to/voice.onnx")
+        return piper
     gtts = GttsEngine(gtts_url, timeout)
     if name == "gtts":
         return gtts
     if name == "auto":
-        return AutoEngine(gtts, espeak)
-    raise ValueError(f"unknown TTS engine {name!r}: auto, gtts or espeak")
+        return AutoEngine(gtts, espeak, piper)
+    raise ValueError(f"unknown TTS engine {name!r}: auto, gtts, piper or espeak")

@@ -23,7 +23,7 @@ class AudioLibrary:
         self.settings = settings
         self.content = content
         self.engine = engine or make_engine(
-            settings.tts_engine, settings.tts_gtts_url, settings.tts_timeout
+            settings.tts_engine, settings.tts_gtts_url, settings.tts_timeout, settings.piper_voice
         )
         self.folder = Path(settings.audio_dir)
         self.index_path = self.folder / "index.json"

@@ -100,8 +100,16 @@ class Settings(BaseSettings):
     zalo_oauth_base: str = Field(default="https://oauth.zaloapp.com", description="OAuth base")
     tts_engine: str = Field(
         default="auto",
-        pattern=r"^(auto|gtts|espeak)$",
-        description="auto: gTTS, falling back to espeak-ng offline",
+        pattern=r"^(auto|gtts|piper|espeak)$",
+        description="auto: gTTS, falling back to Piper (when PIPER_VOICE is set), then espeak-ng",
+    )
+    piper_voice: str | None = Field(
+        default=None,
+        description="a Piper voice file (.onnx, its .onnx.json beside it), e.g. "
+        "vi_VN-vais1000-medium.onnx: the offline voice of TTS_ENGINE=piper and of auto's fallback",
+    )
+    audio_upload_max_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0, description="largest recording officers may upload"
     )
     tts_gtts_url: str | None = Field(
         default=None, description="replaces Google's TTS endpoint (proxy, tests)"

