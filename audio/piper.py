@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -15,7 +16,7 @@ class Piper:
     """One loaded voice per model file, shared by the process; calls are serialised (the ONNX
     session already uses every core)."""
 
-    _voices: dict[Path, Piper] = {}
+    _voices: ClassVar[dict[Path, Piper]] = {}
     _voices_lock = threading.Lock()
 
     def __init__(self, model: Path) -> None:
