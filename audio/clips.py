@@ -19,6 +19,7 @@ from mutagen.id3 import COMM, ID3, TDRC, TIT2, TPE1, TPUB
 from scipy.signal import resample_poly
 
 from audio.engines import Speech, decode
+from audio.pronunciations import STORE
 from audio.speech import normalize_for_speech
 
 RATE = 44_100
@@ -119,12 +120,15 @@ def encode_mp3(samples: np.ndarray) -> bytes:
 
 
 def cache_key(text: str, engine: str, style: ClipStyle, tags: dict[str, str]) -> str:
+    """Keyed by the words read (the pronunciation list applied), so an edit to the list makes
+    anew exactly the clips whose reading it changes."""
     spoken = normalize_for_speech(text)
     material = json.dumps(
         {
             "text": spoken,
             "engine": engine,
             "style": asdict(style),
+            "spoken": [normalize_for_speech(part or "") for part in (style.intro, style.outro)],
             "tags": tags,
             "format": [RATE, BITRATE, TARGET_LUFS, CEILING_DBTP],
         },
@@ -148,6 +152,7 @@ async def make_clip(
     style = style or ClipStyle()
     day = day or dt.date.today()
     tags = {"title": title, "unit": unit, "source": source or "", "date": day.isoformat()}
+    await STORE.refresh()  # the operators' latest pronunciation edits (cheap when unchanged)
     key = cache_key(text, engine.name, style, tags)
     folder.mkdir(parents=True, exist_ok=True)
     path, meta_path = folder / f"{key}.mp3", folder / f"{key}.json"

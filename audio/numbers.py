@@ -87,3 +87,62 @@ def read_decimal(integer: str, fraction: str) -> str:
     else:
         tail = read_int(int(fraction))
     return f"{head} phẩy {tail}"
+
+
+def read_month(month: int) -> str:
+    """Months say "tư" for April: "tháng tư"."""
+    return "tư" if month == 4 else read_int(month)
+
+
+def read_day(day: int) -> str:
+    """Days 1 to 10 are "mùng": "mùng một"; later days "ngày mười bốn"."""
+    return f"mùng {read_int(day)}" if day <= 10 else f"ngày {read_int(day)}"
+
+
+def read_clock(hours: int, minutes: int) -> str:
+    """7h30 "bảy giờ ba mươi", 7h05 "bảy giờ năm phút", 8h "tám giờ"."""
+    words = f"{read_int(hours)} giờ"
+    if minutes >= 10:
+        words += f" {read_int(minutes)}"
+    elif minutes:
+        words += f" {read_int(minutes)} phút"
+    return words
+
+
+def read_fraction(numerator: int, denominator: int) -> str:
+    """1/2 "một phần hai", 3/4 "ba phần tư"."""
+    below = "tư" if denominator == 4 else read_int(denominator)
+    return f"{read_int(numerator)} phần {below}"
+
+
+WEEKDAYS = {2: "Hai", 3: "Ba", 4: "Tư", 5: "Năm", 6: "Sáu", 7: "Bảy"}
+
+
+def read_ordinal(value: int) -> str:
+    """After "thứ": 1 "nhất", 4 "tư", otherwise the number."""
+    return {1: "nhất", 4: "tư"}.get(value) or read_int(value)
+
+
+def read_phone(groups: list[str]) -> str:
+    """A phone number digit by digit, a short pause between its groups."""
+    return ", ".join(read_digits(group) for group in groups if group)
+
+
+def split_phone(digits: str) -> list[str]:
+    """The groups of a number written without spaces: mobiles 0912 345 678, landlines
+    0297 3830 123 (Hà Nội and Hồ Chí Minh City 024 3825 1234), hotlines 1800 1233."""
+    if digits.startswith(("18", "19")):
+        return (
+            [digits[:4], digits[4:]] if len(digits) == 8 else [digits[:4], digits[4:7], digits[7:]]
+        )
+    if len(digits) == 11:
+        if digits.startswith(("024", "028")):
+            return [digits[:3], digits[3:7], digits[7:]]
+        return [digits[:4], digits[4:8], digits[8:]]
+    return [digits[:4], digits[4:7], digits[7:]]
+
+
+def read_shorthand_money(whole: str, unit: str, rest: str) -> str:
+    """3tr5 = 3.500.000 "ba triệu năm trăm nghìn"; 1k5 = 1.500; 2tỷ5 = 2.500.000.000."""
+    scale = {"k": 10**3, "tr": 10**6, "triệu": 10**6, "tỷ": 10**9, "tỉ": 10**9}[unit.lower()]
+    return read_int(int(whole) * scale + int(rest.ljust(3, "0")[:3]) * scale // 1000)

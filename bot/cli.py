@@ -403,13 +403,14 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_audio_normalize(args: argparse.Namespace, settings: Settings) -> int:
+    """Prints what the engine reads: the pronunciation list with the operators' edits."""
+    from audio.pronunciations import STORE
     from audio.speech import normalize_for_speech
 
-    if args.text == ["-"]:
-        for line in sys.stdin:
-            print(normalize_for_speech(line.rstrip("\n")))
-    else:
-        print(normalize_for_speech(" ".join(args.text)))
+    words = asyncio.run(_with_session(settings, STORE.refresh))
+    lines = sys.stdin if args.text == ["-"] else [" ".join(args.text)]
+    for line in (line.rstrip("\n") for line in lines):
+        print(normalize_for_speech(line, words))
     return 0
 
 

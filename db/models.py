@@ -388,3 +388,18 @@ class JobLease(Base):
     holder: Mapped[str] = mapped_column(String(200))
     until: Mapped[dt.datetime]
     started_at: Mapped[dt.datetime]
+
+
+class PronunciationEdit(Base):
+    """An operator's change to the loudspeaker's pronunciation list (audio/pronunciations.yaml
+    is the base): the newest row of a term wins, and the highest id is the list's version."""
+
+    __tablename__ = "pronunciation_edits"
+    __table_args__ = (Index("ix_pronunciation_edits_term", "term"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # set | remove | reset (back to the file)
+    reading: Mapped[str | None] = mapped_column(String(300))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
