@@ -169,15 +169,20 @@ async def probe_rows(harness: Harness) -> list[str]:
         await db.commit()
     await login(client, "bench-admin", "mat-khau-dai-123")
     kept = {c.key: c.value for c in client.session.cookie_jar}  # a copy of the cookie
-    token = await csrf_of(client, "/dashboard")
-    await client.post("/dashboard/logout", data={"csrf": token}, allow_redirects=False)
-    async with other_browser(client) as browser:
+
+    async with other_browser(client) as browser:  # the copy opens the dashboard…
         browser.cookie_jar.update_cookies(kept)
         async with browser.get("/dashboard", allow_redirects=False) as response:
-            status = response.status
+            before = response.status
+    token = await csrf_of(client, "/dashboard")
+    await client.post("/dashboard/logout", data={"csrf": token}, allow_redirects=False)
+    async with other_browser(client) as browser:  # …and nothing once the officer logged out
+        browser.cookie_jar.update_cookies(kept)
+        async with browser.get("/dashboard", allow_redirects=False) as response:
+            after = response.status
     rows.append(
-        f"| the cookie kept from before a logout, on `/dashboard` | 303 to the login or 403 "
-        f"| {status} |"
+        "| a copy of the session cookie on `/dashboard`, before and after logout "
+        f"| 200, then 303 to the login or 403 | {before}, then {after} |"
     )
     return rows
 
