@@ -314,6 +314,31 @@ class Bulletin(Base):
     duration_s: Mapped[float] = mapped_column(Float)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The script edited before the build: {"intro": str | None, "segments": [{"kind": "text",
+    # "text": …} | {"kind": "recording", "id": …}]}; None for bulletins made in one step.
+    script: Mapped[dict[str, Any] | None]
+    status: Mapped[str] = mapped_column(String(16), default="ready", server_default="ready")
+    progress_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    progress_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(String(300))
+    file_name: Mapped[str | None] = mapped_column(String(120))  # ban-tin-kien-hai-2026-12-07.mp3
+    build_started_at: Mapped[dt.datetime | None]
+
+
+class AudioRecording(Base):
+    """A recording an officer uploaded (the announcer reading a notice, a jingle), decoded and
+    mastered like every clip; kept as AUDIO_DIR/recordings/<key>.mp3 (a generated name)."""
+
+    __tablename__ = "audio_recordings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    locality_id: Mapped[str | None] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(Float)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class AudioUpload(Base):

@@ -12,6 +12,7 @@ from bot.web import keys
 from db.models import AudioUpload
 from db.officers import create_officer
 from tests.conftest import run_cli
+from tests.test_bulletins import wait_built
 from tests.test_telegram import (
     button_update,
     message_update,
@@ -20,7 +21,13 @@ from tests.test_telegram import (
     telegram_settings,
 )
 from tests.test_telegram import fake as fake  # the fake Bot API server fixture
-from tests.web_client import csrf_of, login, web_client
+from tests.web_client import CSRF, csrf_of, login, web_client
+
+
+def csrf_of_page(page: str) -> str:
+    match = CSRF.search(page)
+    assert match
+    return match.group(1)
 
 
 async def test_listen_to_an_answer_in_the_console_channel(chat, runtime):
@@ -50,8 +57,11 @@ async def test_bantin_without_and_with_a_bulletin(chat, runtime):
 
 
 @pytest.fixture
-async def client(db_url, knowledge):
-    async with web_client(Settings(database_url=db_url, secret_key="k"), knowledge) as c:
+async def client(db_url, knowledge, tmp_path):
+    settings = Settings(
+        database_url=db_url, secret_key="k", audio_dir=tmp_path, tts_engine="espeak"
+    )
+    async with web_client(settings, knowledge) as c:
         async with c.server.app[keys.SESSIONS]() as db:
             await create_officer(db, "admin", "admin", "mat-khau-du-dai-1", None)
             await create_officer(db, "xem", "viewer", "mat-khau-du-dai-1", None)
@@ -74,7 +84,22 @@ async def test_officer_makes_a_bulletin_and_operators_download_it(client):
             "text": "Người thuộc hộ nghèo được Nhà nước đóng tiền thẻ bảo hiểm y tế.",
         },
     )
-    assert made.status == 200
+    assert made.status == 200 and "Kịch bản" in await made.text()  # the draft's editor
+    editor = str(made.url.path)
+    page = await (await client.get(editor)).text()
+    built = await client.post(
+        editor,
+        data={
+            "csrf": csrf_of_page(page),
+            "intro": "Đài truyền thanh đặc khu Kiên Hải xin thông báo",
+            "count": "1",
+            "kind_0": "text",
+            "text_0": "Người thuộc hộ nghèo được Nhà nước đóng tiền thẻ bảo hiểm y tế.",
+            "action": "build",
+        },
+    )
+    assert built.status == 200
+    assert (await wait_built(client, int(editor.rsplit("/", 1)[1])))["status"] == "ready"
     library = await (await client.get("/audio?locality=kien-hai")).text()
     assert "Bảo hiểm y tế cho hộ nghèo" in library and "<audio" in library
     key = library.split("/audio/clips/")[1].split(".mp3")[0]

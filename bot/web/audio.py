@@ -1,21 +1,26 @@
 """The audio library for commune radio operators (/audio): bulletins and answer clips with a
-player, duration, transcript and download, filtered by topic and locality; officers create
-bulletins from the dashboard."""
+player, duration, transcript and download (bulletins under a readable file name), filtered by
+topic and locality, and a playlist per locality (M3U, plain list) for IP loudspeaker systems."""
 
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import select
 
-from bot.web import keys
-from bot.web.auth import OFFICER_KEY, check_csrf, require_role
+from bot.web import bulletins, keys
 from bot.web.pages import render
 from db.models import Bulletin
-from db.officers import audit
 
 
 def _library(request: web.Request):  # type: ignore[no-untyped-def]
     return request.app[keys.RUNTIME].core.audio
+
+
+def bulletin_path(bulletin: Bulletin) -> str:
+    """Where a built bulletin is downloaded: its readable file name ends the address, so a
+    download (or wget onto a USB stick) is named ban-tin-kien-hai-2026-12-07.mp3."""
+    if bulletin.file_name:
+        return f"/audio/bulletins/{bulletin.id}/{bulletin.file_name}"
+    return f"/audio/clips/{bulletin.clip_key}.mp3"
 
 
 async def library(request: web.Request) -> web.Response:
@@ -23,11 +28,12 @@ async def library(request: web.Request) -> web.Response:
     content = request.app[keys.RUNTIME].knowledge.content
     topic = request.query.get("topic", "")
     locality = request.query.get("locality", "")
+    if locality and locality not in content.localities:
+        locality = ""
     async with request.app[keys.SESSIONS]() as db:
-        query = select(Bulletin).order_by(Bulletin.id.desc()).limit(100)
-        if locality:
-            query = query.where(Bulletin.locality_id == locality)
-        bulletins = list((await db.execute(query)).scalars())
+        listed = await lib.published(db, locality or None)
+    if locality:  # the library lists a locality's own bulletins; its playlist adds the common
+        listed = [b for b in listed if b.locality_id == locality]
     clips = []
     for entry_id, key in lib.index().items():
         entry = content.entries.get(entry_id)
@@ -49,7 +55,7 @@ async def library(request: web.Request) -> web.Response:
     return render(
         request,
         "audio.html",
-        bulletins=bulletins,
+        bulletins=[(b, bulletin_path(b)) for b in listed],
         clips=clips,
         topic=topic,
         locality=locality,
@@ -71,42 +77,52 @@ async def clip_file(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers={"Content-Type": "audio/mpeg"})
 
 
-async def bulletins_page(request: web.Request) -> web.Response:
-    content = request.app[keys.RUNTIME].knowledge.content
-    ids = [i for i in request.query.get("faq", "").split(",") if i in content.entries]
-    lib = _library(request)
-    text = "\n\n".join(lib.entry_text(content.entries[i]) for i in ids)
-    return render(
-        request,
-        "bulletins.html",
-        text=text,
-        localities=list(content.localities.values()),
-        can_act=request[OFFICER_KEY].role in ("admin", "officer"),
+async def bulletin_file(request: web.Request) -> web.StreamResponse:
+    async with request.app[keys.SESSIONS]() as db:
+        bulletin = await db.get(Bulletin, int(request.match_info["id"]))
+    if bulletin is None or bulletin.file_name != request.match_info["name"]:
+        raise web.HTTPNotFound()
+    path = _library(request).path(bulletin.clip_key)
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": "audio/mpeg",
+            "Content-Disposition": f'attachment; filename="{bulletin.file_name}"',
+        },
     )
 
 
-async def create_bulletin(request: web.Request) -> web.StreamResponse:
-    officer = require_role(request, "admin", "officer")
-    form = await check_csrf(request)
-    title = str(form.get("title", "")).strip()[:200]
-    text = str(form.get("text", "")).strip()[:6000]
-    locality = str(form.get("locality", "")).strip()[:64] or None
-    intro = str(form.get("intro", "")).strip()[:200] or None
-    if not title or not text:
-        raise web.HTTPBadRequest(text="Hãy ghi tên bản tin và nội dung.")
-    if officer.role != "admin" and officer.locality_id and locality != officer.locality_id:
-        raise web.HTTPForbidden(text="Bạn chỉ làm được bản tin cho địa phương của mình.")
+async def playlist(request: web.Request) -> web.Response:
+    """/audio/playlist/{locality}.m3u (#EXTINF titles) or .txt (one address a line): the
+    locality's bulletins and those for every locality, newest first, at absolute addresses."""
+    content = request.app[keys.RUNTIME].knowledge.content
+    locality, ext = request.match_info["locality"], request.match_info["ext"]
+    if locality not in content.localities:
+        raise web.HTTPNotFound()
+    lib = _library(request)
+    base = request.app[keys.SETTINGS].public_url.rstrip("/")
     async with request.app[keys.SESSIONS]() as db:
-        bulletin = await _library(request).make_bulletin(
-            db, title, text, locality, officer.id, intro
-        )
-        await audit(db, officer, "bulletin_create", str(bulletin.id), {"title": title})
-        await db.commit()
-    raise web.HTTPSeeOther("/audio")
+        listed = [b for b in await lib.published(db, locality, limit=50) if lib.path(b.clip_key)]
+    if ext == "txt":
+        body = "".join(f"{base}{bulletin_path(b)}\r\n" for b in listed)
+        return web.Response(text=body, content_type="text/plain", charset="utf-8")
+    lines = ["#EXTM3U", f"#PLAYLIST:Bản tin {content.localities[locality].name}"]
+    for b in listed:
+        title = " ".join(b.title.split())  # one line, whatever the officer typed
+        lines += [f"#EXTINF:{round(b.duration_s)},{title}", f"{base}{bulletin_path(b)}"]
+    return web.Response(
+        text="\r\n".join(lines) + "\r\n",
+        content_type="audio/x-mpegurl",
+        charset="utf-8",
+        headers={"Content-Disposition": f'inline; filename="ban-tin-{locality}.m3u"'},
+    )
 
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/audio", library)
     app.router.add_get(r"/audio/clips/{key:[0-9a-f]+}.{ext:(mp3|txt)}", clip_file)
-    app.router.add_get("/dashboard/bulletins", bulletins_page)
-    app.router.add_post("/dashboard/bulletins", create_bulletin)
+    app.router.add_get(r"/audio/bulletins/{id:\d+}/{name:[a-z0-9-]+\.mp3}", bulletin_file)
+    app.router.add_get(r"/audio/playlist/{locality:[a-z0-9-]+}.{ext:(m3u|txt)}", playlist)
+    bulletins.setup(app)
