@@ -290,3 +290,6 @@ def setup(app: web.Application) -> None:
     from bot.web import questions
 
     questions.setup(app)
+    from bot.web import pronunciations  # the pronunciation list (#21)
+
+    pronunciations.setup(app)
