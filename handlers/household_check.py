@@ -9,7 +9,16 @@ from typing import Any
 
 from bot.types import Button, Reply
 from content.amounts import parse_amount, parse_count
-from content.eligibility import CLASS_LABELS, CheckResult, Standard, classify, standard_for, vnd
+from content.eligibility import (
+    CLASS_LABELS,
+    CheckResult,
+    Standard,
+    classify,
+    describe_upcoming,
+    standard_for,
+    upcoming_result,
+    vnd,
+)
 from handlers import yesno
 from handlers.context import IDLE, Context
 from handlers.menu import menu
@@ -217,6 +226,16 @@ def result_of(ctx: Context, standard: Standard) -> CheckResult:
     return classify(standard, check["area"], per_person, lacking)
 
 
+def _upcoming_lines(ctx: Context) -> list[str]:
+    """In the review season before a new standard (1/9 until it applies), the result under
+    the coming standard too, labelled as expected."""
+    check = ctx.data["check"]
+    lacking = [code for code, lacks in check["answers"].items() if lacks]
+    per_person = Fraction(check["income"], check["members"])
+    upcoming = upcoming_result(ctx.content.standards, check["area"], per_person, lacking, ctx.today)
+    return [] if upcoming is None else [describe_upcoming(upcoming), ""]
+
+
 def _result(ctx: Context, standard: Standard, note: str) -> list[Reply]:
     """The likely classification and why, then the supports that may apply as buttons."""
     result = result_of(ctx, standard)
@@ -229,6 +248,7 @@ def _result(ctx: Context, standard: Standard, note: str) -> list[Reply]:
         ctx.msgs.check_reasons,
         *(f"- {r}" for r in result.reasons),
         "",
+        *_upcoming_lines(ctx),
         ctx.msgs.check_next_step,
         "",
         ctx.msgs.check_disclaimer,
