@@ -1,5 +1,5 @@
-"""Vietnamese numbers read aloud: 21 "hai mươi mốt", 105 "một trăm linh năm",
-2021 "hai nghìn không trăm hai mươi mốt", 1.500.000 "một triệu năm trăm nghìn"."""
+"""Vietnamese numbers read aloud: 21 "hai mươi mốt", 105 "một trăm linh năm", 1.500.000 "một
+triệu năm trăm nghìn", and days, months, clock times, fractions, ordinals and phone numbers."""
 
 from __future__ import annotations
 
