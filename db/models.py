@@ -1,6 +1,6 @@
 """Tables: citizens, conversations, the message log, the question log, processed events,
-officers and their sessions, the outbox, dialogue sessions, audio bulletins, and announcements to
-subscribers."""
+officers and their sessions, the outbox, dialogue sessions, audio bulletins, announcements to
+subscribers, and officers' corrections to the contacts directory."""
 
 from __future__ import annotations
 
@@ -428,3 +428,22 @@ class PronunciationEdit(Base):
     reading: Mapped[str | None] = mapped_column(String(300))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ContactOverride(Base):
+    """An officer's correction or confirmation of a contact of the content (content/contacts),
+    by the contact's id: the bot shows these values over the file's (db/contacts.py)."""
+
+    __tablename__ = "contact_overrides"
+
+    contact_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str | None] = mapped_column(String(300))
+    hours: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[dt.datetime]  # "kiểm tra ngày … bởi …"
+    checked_by: Mapped[str] = mapped_column(String(64))  # the officer's username
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
