@@ -9,6 +9,9 @@ from pydantic import Field, model_validator
 
 from content.schema import Strict
 
+# A phone number as written in Vietnam: digits, spaces, dots, dashes, an optional leading +.
+PHONE_PATTERN = r"^\+?\d[\d .\-]{1,18}\d$"
+
 
 class LegalAidQuestion(Strict):
     id: str
@@ -61,18 +64,26 @@ class Contact(Strict):
     name: str
     province_code: str | None = Field(default=None, pattern=r"^\d{2}$")
     localities: tuple[str, ...] = ()  # content locality ids it serves ("toan-quoc" = national)
-    phone: str | None = None
+    role: str | None = None  # a person's post ("cán bộ phụ trách giảm nghèo")
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    # Whether the number is known to work now (its source is current, or an officer called it);
+    # an unverified number is shown as such, never as checked.
+    phone_verified: bool = False
     address: str | None = None
     hours: str | None = None
     source: str | None = None  # a source id (content/sources) …
     source_url: str | None = None  # … or the public page the data was read from
+    other_source_urls: tuple[str, ...] = ()  # further pages some of the values come from
     checked: dt.date  # when the data was last checked
+    checked_by: str | None = None  # the officer who checked it (set from the dashboard's edits)
     note: str | None = None
 
     @model_validator(mode="after")
     def _sourced(self) -> Contact:
         if not self.source and not self.source_url:
             raise ValueError("a contact needs a source or a source_url")
+        if self.phone_verified and not self.phone:
+            raise ValueError("phone_verified without a phone")
         return self
 
 
