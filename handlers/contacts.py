@@ -1,21 +1,40 @@
-"""Contacts of offices, shown with what is known and what is missing, and where it comes from."""
+"""Contacts of offices, shown with what is known and what is missing, where it comes from and
+the day it was last checked; officers' corrections (db/contacts.py) are shown over the files'."""
 
 from __future__ import annotations
 
 from bot.types import Button, Reply
 from content.guides import Contact
 from content.schema import NATIONAL
+from db.contacts import current_overrides, merged
 from handlers.context import Context
+
+CONTACT_ROLE = "Chức vụ: {role}"
+# A number no current source or officer confirmed: shown, but never as checked.
+PHONE_UNVERIFIED = "Điện thoại: {phone} (số này chưa được kiểm tra lại, có thể đã thay đổi)"
+OFFICER_SOURCE = "cán bộ cập nhật trên Cầu Nối"
+
+
+def book(ctx: Context) -> dict[str, Contact]:
+    """Every contact as citizens see it now: the content's, with officers' corrections."""
+    return merged(ctx.content.contacts, current_overrides(ctx.session.bind))
+
+
+def has_checked_phone(contact: Contact) -> bool:
+    return bool(contact.phone and contact.phone_verified)
 
 
 def render(ctx: Context, contact: Contact) -> str:
     msgs = ctx.msgs
     lines = [contact.name]
-    lines.append(
-        msgs.contact_phone.format(phone=contact.phone)
-        if contact.phone
-        else msgs.contact_phone_missing
-    )
+    if contact.role:
+        lines.append(CONTACT_ROLE.format(role=contact.role))
+    if has_checked_phone(contact):
+        lines.append(msgs.contact_phone.format(phone=contact.phone))
+    elif contact.phone:
+        lines.append(PHONE_UNVERIFIED.format(phone=contact.phone))
+    else:
+        lines.append(msgs.contact_phone_missing)
     if contact.kind != "legal_aid" or contact.province_code:
         lines.append(
             msgs.contact_address.format(address=contact.address)
@@ -26,39 +45,43 @@ def render(ctx: Context, contact: Contact) -> str:
         lines.append(msgs.contact_hours.format(hours=contact.hours))
     if contact.note:
         lines.append(contact.note.strip())
-    source = (
-        ctx.content.sources[contact.source].citation() if contact.source else contact.source_url
-    )
+    if contact.source:
+        source = ctx.content.sources[contact.source].citation()
+    else:
+        source = contact.source_url or OFFICER_SOURCE
     checked = f"{contact.checked.day:02d}/{contact.checked.month:02d}/{contact.checked.year}"
     lines.append(msgs.contact_source.format(source=source, checked=checked))
     return "\n".join(lines)
 
 
+def national(contacts: dict[str, Contact], kind: str) -> list[Contact]:
+    return [c for c in contacts.values() if c.kind == kind and NATIONAL in c.localities]
+
+
 def for_province(ctx: Context, kind: str, province_code: str | None) -> list[Contact]:
     """Contacts of a kind for a province, then the national ones."""
+    contacts = book(ctx)
     local = [
         c
-        for c in ctx.content.contacts.values()
+        for c in contacts.values()
         if c.kind == kind and province_code and c.province_code == province_code
     ]
-    national = [
-        c for c in ctx.content.contacts.values() if c.kind == kind and NATIONAL in c.localities
-    ]
-    return local + national
+    return local + national(contacts, kind)
 
 
 def directory(ctx: Context) -> list[Reply]:
     """Every contact for the citizen's locality and province, then the national ones."""
     from handlers.locality import locality_name, province_code
 
+    contacts = book(ctx)
     locality = ctx.citizen.locality_id
     code = province_code(ctx, locality)
     found = [
         c
-        for c in ctx.content.contacts.values()
+        for c in contacts.values()
         if (locality and locality in c.localities) or (code and c.province_code == code)
     ]
-    found += [c for c in ctx.content.contacts.values() if NATIONAL in c.localities]
+    found += [c for c in contacts.values() if NATIONAL in c.localities]
     if code:
         header = ctx.msgs.contacts_header.format(place=locality_name(ctx, locality))
         buttons: tuple[Button, ...] = (ctx.menu_button(),)

@@ -100,10 +100,30 @@ def _after_buttons(ctx: Context, reason_faq: str | None = None) -> tuple[Button,
     return tuple(buttons)
 
 
+# When the province's centre has no checked number, the national hotline comes first.
+HOTLINE_FALLBACK = (
+    "Trung tâm trợ giúp pháp lý của tỉnh chưa có số điện thoại đã kiểm tra. Bạn hãy gọi đường"
+    " dây nóng trợ giúp pháp lý miễn phí {phone}."
+)
+HOTLINE_HOURS = " Giờ làm việc: {hours}."
+
+
 def contact_text(ctx: Context) -> str:
+    """Where to ask for legal aid: the province's centre when it has a checked number, else the
+    national hotline first (free, office hours) and what is known of the centre after it."""
     code = province_code(ctx, ctx.citizen.locality_id)
     found = contacts.for_province(ctx, "legal_aid", code)
-    parts = [ctx.msgs.legal_contact_header, *(contacts.render(ctx, c) for c in found)]
+    hotlines = [c for c in found if c.province_code is None]
+    centres = [c for c in found if c.province_code is not None]
+    parts = [ctx.msgs.legal_contact_header]
+    checked_hotline = next((c for c in hotlines if contacts.has_checked_phone(c)), None)
+    if code and checked_hotline and not any(map(contacts.has_checked_phone, centres)):
+        text = HOTLINE_FALLBACK.format(phone=checked_hotline.phone)
+        if checked_hotline.hours:
+            text += HOTLINE_HOURS.format(hours=checked_hotline.hours)
+        parts.append(text)
+        found = hotlines + centres
+    parts += [contacts.render(ctx, c) for c in found]
     if not code:
         parts.append(ctx.msgs.legal_contact_no_locality)
     return "\n\n".join(parts)
