@@ -287,9 +287,10 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/dashboard/logout", logout)
     app.router.add_get("/dashboard/audit", audit_page)
     # The question routes import this module's helpers, so they are set up from here.
-    from bot.web import questions
+    from bot.web import contacts, questions
 
     questions.setup(app)
+    contacts.setup(app)
     from bot.web import pronunciations  # the pronunciation list (#21)
 
     pronunciations.setup(app)
