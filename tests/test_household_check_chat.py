@@ -21,7 +21,7 @@ async def rows(runtime, model):
 async def start_check(chat) -> None:
     await chat.say("/start")
     await chat.press("Kiểm tra diện hỗ trợ")
-    assert "nông thôn" in chat.text and chat.labels[:2] == ["Nông thôn", "Thành thị"]
+    assert "nông thôn" in chat.text and chat.labels[:2] == ["Nông thôn", "Đô thị"]
 
 
 async def test_full_check_poor_household_with_typed_answers(chat, runtime):
@@ -68,7 +68,7 @@ async def test_full_check_poor_household_with_typed_answers(chat, runtime):
 
 async def test_consent_stores_one_summary_for_officers(chat, runtime):
     await start_check(chat)
-    await chat.press("Thành thị")
+    await chat.press("Đô thị")
     await chat.say("bốn người")
     await chat.say("9 triệu")
     for answer in NO_TO_ALL:
@@ -85,7 +85,7 @@ async def test_consent_stores_one_summary_for_officers(chat, runtime):
 async def test_going_back_bad_answers_and_cancel(chat, runtime):
     await start_check(chat)
     await chat.say("thị xã")  # a town has both: asked again, saying how to tell
-    assert "Nông thôn" in chat.text and chat.labels[:2] == ["Nông thôn", "Thành thị"]
+    assert "Nông thôn" in chat.text and chat.labels[:2] == ["Nông thôn", "Đô thị"]
     assert '"thị xã"' in chat.text
     await chat.say("nông thôn")
     await chat.say("nhiều lắm")
@@ -168,7 +168,7 @@ async def test_khong_biet_the_area_gets_help_and_the_two_buttons(chat):
     await start_check(chat)
     await chat.say("không biết")
     assert "căn cước" in chat.text and "Xã" in chat.text and "Phường" in chat.text
-    assert chat.labels[:2] == ["Nông thôn", "Thành thị"]
+    assert chat.labels[:2] == ["Nông thôn", "Đô thị"]
     await chat.say("1")  # the buttons are numbered on the console: 1 presses "Nông thôn"
     assert "bao nhiêu người" in chat.text
 

@@ -208,9 +208,10 @@ async def test_eligibility_conversation_with_buttons(client, fake):
     await post(client, button_update(next(update_ids), "chk:rural"))
     await post(client, message_update(next(update_ids), "3"))
     await post(client, message_update(next(update_ids), "2 triệu 7"))
-    for answer in ["chk:yes", "chk:yes", "chk:yes"] + ["chk:no"] * 9:
+    # ... the twelve answers, then "Không lưu" (consent comes before the result)
+    for answer in ["chk:yes", "chk:yes", "chk:yes"] + ["chk:no"] * 9 + ["chk:nosave"]:
         await post(client, button_update(next(update_ids), answer))
-    texts = [m["text"] for m in await sent(fake, 18)]
+    texts = [m["text"] for m in await sent(fake, 19)]
     assert any("có thể thuộc diện hộ nghèo" in t for t in texts)
 
 

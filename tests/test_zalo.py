@@ -105,9 +105,10 @@ async def test_unaccented_question_is_answered_with_source(client, fake):
 
 
 async def test_eligibility_by_numbered_choices(client, fake):
-    for text in ["xin chào", "2", "1", "4", "4 triệu", "1", "1", "1"] + ["2"] * 9:
+    # ... the twelve answers, then "2": "Không lưu" (consent comes before the result)
+    for text in ["xin chào", "2", "1", "4", "4 triệu", "1", "1", "1"] + ["2"] * 9 + ["2"]:
         await send_event(client, fake, fake.event("user_send_text", USER, text=text))
-    sent = await texts(fake, 20)
+    sent = await texts(fake, 21)
     assert any("có thể thuộc diện hộ nghèo" in t for t in sent)
 
 
