@@ -17,7 +17,7 @@ def ask_result(
     locality: str | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    result = understander_for(index).understand(question, locality=locality)
+    result = understander_for(index).understand(question, locality=locality, today=today)
     best = result.best
     msgs = content.messages
     if result.household_choice:

@@ -4,11 +4,13 @@ between two answers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from dataclasses import dataclass, field
 
 from content.opinion import SecondOpinion
 from content.reading import Reader, Reading
+from content.schema import NATIONAL
 from content.search import Match, SearchIndex, SearchResult
 
 # Below these the best entry shares too little with the message for it to be about the
@@ -85,11 +87,13 @@ class Understander:
         text: str,
         locality: str | None = None,
         stages: frozenset[str] = frozenset(STAGES),
+        today: dt.date | None = None,
     ) -> Understanding:
         reading = self.reader.read(text)
         reads = "reading" in stages and reading.long and bool(reading.asks)
         groups = reading.profile.groups if "reading" in stages else frozenset()
         result = self.index.search(text, locality=locality, groups=groups)
+        result = self._without_ended_plans(result, locality, today or dt.date.today())
         similar: dict[str, float] = {}
         if "second_opinion" in stages and result.candidates:
             similar = self.opinion.similarities(text)
@@ -128,6 +132,26 @@ class Understander:
             if other.answer and all(m.entry_id != other.answer.entry_id for m in found):
                 found.append(other.answer)
         return tuple(found)
+
+    def _without_ended_plans(
+        self, result: SearchResult, locality: str | None, today: dt.date
+    ) -> SearchResult:
+        """A local plan whose period has ended stays out of general questions: it is found
+        only when the message names its place or the citizen lives there."""
+        tokens = tuple(self.index._correct(t) for t in result.query.tokens)
+        named = self.index.mentioned_localities(tokens) | {locality}
+        kept = [m for m in result.candidates if not self._ended_elsewhere(m.entry_id, named, today)]
+        if len(kept) == len(result.candidates):
+            return result
+        return (
+            self.index.decide(result.query, kept) if kept else SearchResult(result.query, None, ())
+        )
+
+    def _ended_elsewhere(self, entry_id: str, named: set[str | None], today: dt.date) -> bool:
+        entry = self.index.content.entries[entry_id]
+        if entry.valid_to is None or entry.valid_to >= today or NATIONAL in entry.localities:
+            return False
+        return not set(entry.localities) & named
 
     def _fused(self, result: SearchResult, similar: dict[str, float]) -> SearchResult:
         """The word search's candidates ordered by their score plus the character ranker's

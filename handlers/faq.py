@@ -147,7 +147,9 @@ def more(ctx: Context, entry_id: str) -> list[Reply]:
 
 
 async def answer_text(ctx: Context, text: str) -> list[Reply]:
-    understood = understander_for(ctx.index).understand(text, locality=ctx.citizen.locality_id)
+    understood = understander_for(ctx.index).understand(
+        text, locality=ctx.citizen.locality_id, today=ctx.today
+    )
     best = understood.best
     answer = understood.answer
     choice = understood.household_choice

@@ -3,6 +3,8 @@ the stages decide."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy
 
 from content.opinion import SecondOpinion
@@ -53,3 +55,35 @@ def test_the_second_opinion_turns_a_teencode_question_to_the_entry_it_asks_about
     full = understander.understand(text, stages=frozenset(STAGES))
     assert alone.answer is not None and alone.answer.entry_id != "bhyt-ho-ngheo"
     assert full.answer is not None and full.answer.entry_id == "bhyt-ho-ngheo"
+
+
+def test_an_ended_local_plan_stays_out_of_a_general_question(knowledge):
+    understander = Understander(knowledge.index)
+    general = understander.understand(
+        "kế hoạch truyền thông giảm nghèo năm 2023 có những hoạt động gì",
+        today=dt.date(2026, 12, 7),
+    )
+    found = [m.entry_id for m in general.result.candidates]
+    ended = [
+        e
+        for e in found
+        if knowledge.content.entries[e].valid_to
+        and knowledge.content.entries[e].valid_to < dt.date(2026, 12, 7)
+        and "toan-quoc" not in knowledge.content.entries[e].localities
+    ]
+    assert found and not ended
+
+
+def test_an_ended_local_plan_is_found_when_its_place_is_named_or_is_the_citizens(knowledge):
+    understander = Understander(knowledge.index)
+    named = understander.understand(
+        "kế hoạch truyền thông giảm nghèo năm 2023 của Kiên Hải có những hoạt động gì",
+        today=dt.date(2026, 12, 7),
+    )
+    assert named.answer is not None and named.answer.entry_id.startswith("kien-hai-")
+    own = understander.understand(
+        "kế hoạch truyền thông giảm nghèo năm 2023 có những hoạt động gì",
+        locality="kien-hai",
+        today=dt.date(2026, 12, 7),
+    )
+    assert own.best is not None and own.best.entry_id.startswith("kien-hai-")
