@@ -8,7 +8,9 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-MAX_ANSWER_CHARS = 600
+# The answer a citizen reads first: short on a phone (about 300 characters), then one caveat.
+MAX_ANSWER_CHARS = 320
+MAX_NOTE_CHARS = 200
 # The answer a citizen reads first; the rest waits behind "Xem thêm" (`details`).
 MAX_DETAILS_CHARS = 1200
 # Telegram callback data is limited to 64 bytes; "faq:" plus the id must fit with room to spare.
@@ -84,7 +86,7 @@ class Entry(Strict):
     localities: tuple[str, ...] = Field(min_length=1)
     valid_from: dt.date
     valid_to: dt.date | None
-    note: str | None = None
+    note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     related: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
 

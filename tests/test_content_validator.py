@@ -49,7 +49,14 @@ def test_real_content_is_valid_and_large_enough():
     assert len(content.entries) >= 150
     for entry in content.entries.values():
         assert len(entry.questions) >= 3
-        assert 0 < len(entry.answer) <= 600
+        assert 0 < len(entry.answer) <= 320  # the short answer first; the rest in details
+        assert entry.note is None or len(entry.note) <= 200  # one caveat at most
+
+
+def test_an_answer_longer_than_a_phone_screen_is_refused(content_copy):
+    write_faq(content_copy, [{**GOOD_ENTRY, "answer": "Có. " + "Bà con hỏi xã. " * 30}])
+    problems = problems_of(content_copy)
+    assert any("answer" in p and "at most 320" in p for p in problems)
 
 
 def test_a_valid_extra_file_loads(content_copy):
