@@ -160,6 +160,7 @@ async def build(
         sort_keys=True,
     )
     key = hashlib.sha256(material.encode()).hexdigest()[:32]
+    folder.mkdir(parents=True, exist_ok=True)
     path, meta_path = folder / f"{key}.mp3", folder / f"{key}.json"
     total = len(texts) + 1
     if path.exists() and meta_path.exists():

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from audio.engines import decode
 from bot.settings import Settings
 from bot.web import keys
-from db.models import AudioUpload
+from db.models import AudioUpload, Bulletin
 from db.officers import create_officer
 from tests.conftest import run_cli
 from tests.test_bulletins import wait_built
@@ -54,6 +54,11 @@ async def test_bantin_without_and_with_a_bulletin(chat, runtime):
     await chat.say("/bantin")
     assert "Bản tin âm thanh: Lịch rà soát hộ nghèo" in chat.text
     assert chat.last[0].audio is not None
+    async with runtime.core.session_factory() as db:  # a draft, not built yet, is not sent
+        db.add(Bulletin(title="Bản nháp", text="", clip_key="", duration_s=0.0, status="draft"))
+        await db.commit()
+    await chat.say("/bantin")
+    assert "Bản tin âm thanh: Lịch rà soát hộ nghèo" in chat.text
 
 
 @pytest.fixture

@@ -263,6 +263,25 @@ async def test_officers_only_edit_their_locality_and_a_second_build_is_one_build
         editor, data={"csrf": await csrf_of(client, editor), "action": "build", "count": "0"}
     )
     assert answer.status == 409 and "đang được thu âm" in await answer.text()
+    async with client.server.app[keys.SESSIONS]() as db:  # its worker died an hour ago
+        bulletin = await db.get(Bulletin, bid)
+        bulletin.build_started_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        await db.commit()
+    stale = await (await client.get(f"{editor}/progress")).json()
+    assert stale["status"] == "failed" and "gián đoạn" in stale["error"]
+    again = await client.post(
+        editor,
+        data={
+            "csrf": await csrf_of(client, editor),
+            "action": "build",
+            "locality": "long-khanh",
+            "count": "1",
+            "kind_0": "text",
+            "text_0": "Tin.",
+        },
+        allow_redirects=False,
+    )
+    assert again.status == 303 and (await wait_built(client, bid))["status"] == "ready"
     await client.post("/dashboard/logout", data={"csrf": await csrf_of(client, "/dashboard")})
     await login(client, "kh", PASSWORD)
     assert (await client.get(editor)).status == 404

@@ -28,6 +28,7 @@ STATUS_LABELS = {
 }
 TOO_BIG = "Tệp quá lớn: tối đa {mb:.0f} MB. Hãy cắt ngắn hoặc nén lại rồi tải lên."
 FIELD_LIMIT = 4096
+INTERRUPTED = "Lần thu âm trước bị gián đoạn. Hãy bấm “Lưu và thu âm” lần nữa."
 
 
 def _library(request: web.Request):  # type: ignore[no-untyped-def]
@@ -112,16 +113,19 @@ async def _load(request: web.Request, db) -> Bulletin:  # type: ignore[no-untype
     return bulletin
 
 
-def _progress(bulletin: Bulletin) -> dict[str, Any]:
+def _progress(request: web.Request, bulletin: Bulletin) -> dict[str, Any]:
     total = bulletin.progress_total or 0
     done = min(bulletin.progress_done or 0, total)
+    status, error = bulletin.status, bulletin.error
+    if status == "building" and not _library(request).is_building(bulletin):
+        status, error = "failed", INTERRUPTED  # its worker stopped; it may be started again
     return {
-        "status": bulletin.status,
-        "label": STATUS_LABELS.get(bulletin.status, bulletin.status),
+        "status": status,
+        "label": STATUS_LABELS.get(status, status),
         "done": done,
         "total": total,
         "percent": round(100 * done / total) if total else 0,
-        "error": bulletin.error,
+        "error": error,
     }
 
 
@@ -141,7 +145,7 @@ async def editor(request: web.Request) -> web.Response:
         script=script,
         recordings=recordings,
         titles={r.id: r.title for r in recordings},
-        p=_progress(bulletin),
+        p=_progress(request, bulletin),
         localities=list(content.localities.values()),
         can_act=officer.role in ("admin", "officer"),
         max_mb=request.app[keys.SETTINGS].audio_upload_max_bytes / 1024 / 1024,
@@ -219,7 +223,7 @@ def _start(app: web.Application, bid: int) -> None:
 async def progress(request: web.Request) -> web.Response:
     async with request.app[keys.SESSIONS]() as db:
         bulletin = await _load(request, db)
-    return web.json_response(_progress(bulletin), headers={"Cache-Control": "no-store"})
+    return web.json_response(_progress(request, bulletin), headers={"Cache-Control": "no-store"})
 
 
 async def _field(part) -> str:  # type: ignore[no-untyped-def]
