@@ -47,6 +47,10 @@ async def start_runtime(settings: Settings, knowledge: Knowledge | None = None) 
     engine = make_engine(settings.database_url)
     await upgrade(engine)
     from audio.library import AudioLibrary
+    from db.contacts import refresh as refresh_contacts
+
+    # The contacts officers edited in the dashboard, from the first reply of every entry point.
+    await refresh_contacts(engine)
 
     core = Core(
         knowledge.content,
