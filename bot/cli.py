@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     say = audio_sub.add_parser("say", help="make a broadcast-ready MP3 of TEXT")
     say.add_argument("text", nargs="+")
     say.add_argument("-o", dest="output", default=None, help="copy the MP3 here")
-    say.add_argument("--engine", choices=("auto", "gtts", "espeak"), default=None)
+    say.add_argument("--engine", choices=("auto", "gtts", "piper", "espeak"), default=None)
     say.add_argument("--intro", default=None, help='e.g. "Đài truyền thanh xã … xin thông báo"')
     say.add_argument("--title", default="Thông báo")
     say.add_argument("--repeat", type=int, default=None, help="readings of the message (2)")
@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     build = audio_sub.add_parser("build", help="make the clips of FAQ answers (cached)")
     build.add_argument("--all", action="store_true", help="every entry")
     build.add_argument("--locality", default=None, help="the entries of one locality")
-    build.add_argument("--engine", choices=("auto", "gtts", "espeak"), default=None)
+    build.add_argument("--engine", choices=("auto", "gtts", "piper", "espeak"), default=None)
     build.add_argument("--limit", type=int, default=None, help="at most N entries")
     build.set_defaults(func=cmd_audio_build)
 
@@ -421,7 +421,10 @@ def cmd_audio_say(args: argparse.Namespace, settings: Settings) -> int:
     from audio.engines import make_engine
 
     engine = make_engine(
-        args.engine or settings.tts_engine, settings.tts_gtts_url, settings.tts_timeout
+        args.engine or settings.tts_engine,
+        settings.tts_gtts_url,
+        settings.tts_timeout,
+        piper_voice=settings.piper_voice,
     )
     clip = asyncio.run(
         make_clip(
@@ -462,7 +465,10 @@ def cmd_audio_build(args: argparse.Namespace, settings: Settings) -> int:
     entries = [e for e in content.entries.values() if args.all or args.locality in e.localities]
     entries = entries[: args.limit] if args.limit else entries
     engine = make_engine(
-        args.engine or settings.tts_engine, settings.tts_gtts_url, settings.tts_timeout
+        args.engine or settings.tts_engine,
+        settings.tts_gtts_url,
+        settings.tts_timeout,
+        piper_voice=settings.piper_voice,
     )
     library = AudioLibrary(settings, content, engine)
 

@@ -164,3 +164,14 @@ async def test_auto_falls_back_to_piper_before_espeak(tmp_path, fake_gtts, piper
     assert any("Piper failed" in r.message for r in caplog.records)
     with pytest.raises(ValueError, match="PIPER_VOICE"):
         make_engine("piper")
+
+
+def test_audio_say_command_reads_with_the_configured_piper_voice(tmp_path, piper_voice):
+    out = tmp_path / "piper.mp3"
+    env = {"AUDIO_DIR": str(tmp_path / "cache"), "PIPER_VOICE": str(piper_voice)}
+    result = run_cli(
+        "audio", "say", "Xin chào bà con.", "--engine", "piper", "-o", str(out), env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "made with piper:" in result.stdout
+    assert_broadcast_ready(out, min_seconds=1)
