@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats = content_sub.add_parser("stats", help="count entries per topic and locality")
     stats.set_defaults(func=cmd_content_stats)
     audit = content_sub.add_parser(
-        "audit", help="list expired entries, replaced sources, unknown figures, stale contacts"
+        "audit", help="list expired and stale entries, replaced sources, unknown figures, stale contacts"
     )
     audit.add_argument("--date", default=None, help="audit as of this day (YYYY-MM-DD)")
     audit.add_argument("--json", action="store_true", help="one JSON object per finding")
@@ -288,7 +288,7 @@ async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-de
     from db.migrate import upgrade
     from db.session import make_engine, make_session_factory
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, lock_timeout=settings.db_lock_timeout)
     try:
         await upgrade(engine)
         async with make_session_factory(engine)() as session:
@@ -499,7 +499,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from db.session import make_engine
 
     async def run() -> str | None:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, lock_timeout=settings.db_lock_timeout)
         try:
             await upgrade(engine)
             return await current_revision(engine)
@@ -518,7 +518,7 @@ def cmd_questions_list(args: argparse.Namespace, settings: Settings) -> int:
     from db.session import make_engine, make_session_factory
 
     async def run() -> list[tuple[Question, Citizen]]:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, lock_timeout=settings.db_lock_timeout)
         try:
             from db.migrate import upgrade
 

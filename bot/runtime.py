@@ -44,7 +44,7 @@ async def start_runtime(settings: Settings, knowledge: Knowledge | None = None) 
     from db.session import make_engine, make_session_factory
 
     knowledge = knowledge or load_knowledge(settings)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, lock_timeout=settings.db_lock_timeout)
     await upgrade(engine)
     from audio.library import AudioLibrary
     from db.contacts import refresh as refresh_contacts

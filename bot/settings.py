@@ -17,6 +17,12 @@ class Settings(BaseSettings):
         default=f"sqlite+aiosqlite:///{PROJECT_DIR / 'data' / 'caunoi.db'}",
         description="SQLAlchemy async URL; SQLite file under ./data/ by default",
     )
+    db_lock_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds a statement waits for another writer's lock before it fails "
+        "(the platform then gets a 5xx and delivers the message again)",
+    )
     content_dir: Path = Field(
         default=PROJECT_DIR / "content", description="folder of the content YAML files"
     )

@@ -30,7 +30,7 @@ def _migrate(settings: Settings) -> None:
     from db.session import make_engine
 
     async def run() -> None:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, lock_timeout=settings.db_lock_timeout)
         try:
             await upgrade(engine)
         finally:

@@ -23,7 +23,9 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, echo: bool = False, lock_timeout: float = 30.0) -> AsyncEngine:
+    """An engine whose statements wait at most `lock_timeout` seconds for another writer's
+    lock (SQLite's busy wait, PostgreSQL's lock_timeout), then fail."""
     ensure_sqlite_dir(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -33,7 +35,7 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=echo,
-            async_creator=lambda: sqlite_inline.connect(database, timeout=30),
+            async_creator=lambda: sqlite_inline.connect(database, timeout=lock_timeout),
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
@@ -50,7 +52,11 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    connect_args = {}
+    if parsed.get_backend_name() == "postgresql":
+        lock_ms = str(max(1, round(lock_timeout * 1000)))
+        connect_args = {"server_settings": {"lock_timeout": lock_ms}}
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

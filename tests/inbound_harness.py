@@ -128,9 +128,12 @@ def ok(channel: str, status: int) -> bool:
     return status == (303 if channel == "web" else 200)
 
 
-def all_channels_settings(db_url: str, tg_url: str, zalo_url: str, tmp: Path) -> Settings:
+def all_channels_settings(
+    db_url: str, tg_url: str, zalo_url: str, tmp: Path, **more: Any
+) -> Settings:
     access = "access-0"
     return Settings(
+        **more,
         database_url=db_url,
         secret_key="k",
         telegram_token=TG_TOKEN,
@@ -152,7 +155,9 @@ def all_channels_settings(db_url: str, tg_url: str, zalo_url: str, tmp: Path) ->
 
 
 @asynccontextmanager
-async def all_channels(db_url: str, knowledge: Any, tmp: Path) -> AsyncIterator[Harness]:
+async def all_channels(
+    db_url: str, knowledge: Any, tmp: Path, **more: Any
+) -> AsyncIterator[Harness]:
     telegram = FakeTelegram(TG_TOKEN)
     zalo = FakeZalo(ZALO_APP, ZALO_SECRET, ZALO_KEY)
     zalo.access_tokens.add("access-0")
@@ -162,7 +167,7 @@ async def all_channels(db_url: str, knowledge: Any, tmp: Path) -> AsyncIterator[
     telegram.url = str(tg_server.make_url("/")).rstrip("/")
     zalo.url = str(zalo_server.make_url("/")).rstrip("/")
     try:
-        settings = all_channels_settings(db_url, telegram.url, zalo.url, tmp)
+        settings = all_channels_settings(db_url, telegram.url, zalo.url, tmp, **more)
         async with web_client(settings, knowledge, run_outbox=False) as client:
             harness = Harness(client, telegram, zalo, db_url)
             await harness.open_web_chat()

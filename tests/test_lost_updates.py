@@ -91,3 +91,23 @@ async def test_healthz_answers_503_when_the_database_cannot_be_written(harness):
         assert health.status == 503
         assert (await health.json())["database"].startswith("error")
     assert (await harness.client.get("/healthz")).status == 200
+
+
+@pytest.fixture
+async def impatient(db_url, knowledge, tmp_path):
+    """The application waits at most a second for another writer's lock (DB_LOCK_TIMEOUT)."""
+    async with all_channels(db_url, knowledge, tmp_path, db_lock_timeout=1.0) as h:
+        yield h
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_a_message_held_up_by_another_writers_lock_gets_503_and_is_stored_once_after(
+    impatient, channel
+):
+    async with write_lock_held(impatient.db_url):
+        status, event = await impatient.send(channel, "81", "ho ngheo vay von dc bn")
+    assert status == 503
+    assert await impatient.stored(event) == 0
+    status, _ = await impatient.send(channel, "81", "ho ngheo vay von dc bn")  # redelivery
+    assert ok(channel, status)
+    assert await impatient.stored(event) == 1
