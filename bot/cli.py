@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats = content_sub.add_parser("stats", help="count entries per topic and locality")
     stats.set_defaults(func=cmd_content_stats)
     audit = content_sub.add_parser(
-        "audit", help="list expired and stale entries, replaced sources, unknown figures, stale contacts"
+        "audit",
+        help="list expired and stale entries, replaced sources, unknown figures, stale contacts",
     )
     audit.add_argument("--date", default=None, help="audit as of this day (YYYY-MM-DD)")
     audit.add_argument("--json", action="store_true", help="one JSON object per finding")

@@ -1,24 +1,28 @@
 """The content audit: what is out of date or unknown on a day (`content audit`, the dashboard).
 
-Four kinds of finding, in this order:
+Five kinds of finding, in this order:
 - `expired`: an entry whose valid_to is before the day;
+- `stale_entry`: an entry whose content was last checked (its own `checked`, else its file's)
+  more than STALE_AFTER_DAYS (365) days before the day: its answer says so to citizens;
 - `replaced_source`: an entry citing a source marked `replaced_by` (one finding per citation);
 - `unknown_figure`: an entry whose answer, details or note says something is not known, i.e.
   contains one of UNKNOWN_PHRASES (case-insensitive). "chưa đối chiếu" (a figure given but not
   checked against the original) and "chưa thấy văn bản mới hơn" (an older figure given) do not
   count: the entry still gives a figure;
 - `stale_contact`: a contact last checked CONTACT_MAX_AGE_DAYS or more days before the day, or
-  never checked.
+  never checked (the dashboard passes the contacts as officers corrected them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from content.loader import Content
+from content.guides import Contact
+from content.loader import Content, is_stale
 
 UNKNOWN_PHRASES = (
     "chưa kiểm được",
@@ -29,9 +33,10 @@ UNKNOWN_PHRASES = (
     "không tìm thấy",
 )
 CONTACT_MAX_AGE_DAYS = 180
-KINDS = ("expired", "replaced_source", "unknown_figure", "stale_contact")
+KINDS = ("expired", "stale_entry", "replaced_source", "unknown_figure", "stale_contact")
 _KIND_WORDS = {
     "expired": "expired",
+    "stale_entry": "stale",
     "replaced_source": "replaced source",
     "unknown_figure": "unknown figure",
     "stale_contact": "stale contact",
@@ -75,6 +80,21 @@ def find_expired(content: Content, day: dt.date) -> list[Finding]:
         )
         for entry in content.entries.values()
         if entry.valid_to is not None and entry.valid_to < day
+    ]
+
+
+def find_stale_entries(content: Content, day: dt.date) -> list[Finding]:
+    """Entries whose content was last checked more than a year (STALE_AFTER_DAYS) before `day`."""
+    return [
+        Finding(
+            "stale_entry",
+            entry.id,
+            f"kiểm tra lần cuối {_vn_date(entry.checked)}",
+            content.entry_files.get(entry.id),
+            {"checked": entry.checked.isoformat(), "days": (day - entry.checked).days},
+        )
+        for entry in content.entries.values()
+        if entry.checked is not None and is_stale(entry, day)
     ]
 
 
@@ -127,10 +147,13 @@ def find_unknown_figures(content: Content) -> list[Finding]:
     return findings
 
 
-def find_stale_contacts(content: Content, day: dt.date) -> list[Finding]:
-    """Contacts not checked for CONTACT_MAX_AGE_DAYS days or more on `day`, or never."""
+def find_stale_contacts(
+    content: Content, day: dt.date, contacts: Mapping[str, Contact] | None = None
+) -> list[Finding]:
+    """Contacts not checked for CONTACT_MAX_AGE_DAYS days or more on `day`, or never;
+    `contacts` (default: the content's) may carry the officers' corrections."""
     findings = []
-    for contact in content.contacts.values():
+    for contact in (content.contacts if contacts is None else contacts).values():
         checked: dt.date | None = getattr(contact, "checked", None)
         if checked is None:
             findings.append(
@@ -151,13 +174,17 @@ def find_stale_contacts(content: Content, day: dt.date) -> list[Finding]:
     return findings
 
 
-def audit_content(content: Content, day: dt.date) -> list[Finding]:
-    """Every finding on `day`, grouped by kind in the order of KINDS."""
+def audit_content(
+    content: Content, day: dt.date, contacts: Mapping[str, Contact] | None = None
+) -> list[Finding]:
+    """Every finding on `day`, grouped by kind in the order of KINDS; `contacts` as in
+    find_stale_contacts."""
     return [
         *find_expired(content, day),
+        *find_stale_entries(content, day),
         *find_replaced_citations(content),
         *find_unknown_figures(content),
-        *find_stale_contacts(content, day),
+        *find_stale_contacts(content, day, contacts),
     ]
 
 

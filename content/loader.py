@@ -32,6 +32,13 @@ try:  # the C loader is several times faster; fall back where libyaml is missing
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _YamlLoader = yaml.SafeLoader
 
+# An answer whose content was checked more than this many days ago says when it was checked.
+STALE_AFTER_DAYS = 365
+STALE_NOTE = (
+    "Thông tin này được kiểm tra lần cuối ngày {date}, có thể đã thay đổi; bạn hãy hỏi lại"
+    " Ủy ban nhân dân xã, phường nơi mình ở."
+)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -77,37 +84,43 @@ class Content:
     def citations(self, entry: Entry) -> list[str]:
         return [self.sources[s].citation() for s in entry.sources]
 
-    def render_answer(self, entry: Entry, today: dt.date | None = None) -> str:
-        """The answer as a citizen reads it: the short answer, one caveat at most (the date it
-        held until, once expired, else the entry's note), then the source line."""
+    def caveats(self, entry: Entry, today: dt.date | None = None) -> list[str]:
+        """The entry's caveats on `today`, most urgent first: the date it held until (once
+        expired), the day it was last checked (once more than STALE_AFTER_DAYS ago), its note."""
         today = today or dt.date.today()
-        parts = [entry.answer.strip()]
+        found: list[str] = []
         if entry.valid_to is not None and entry.valid_to < today:
-            parts.append(self.messages.expired_note.format(date=_vn_date(entry.valid_to)))
-        elif entry.note:
-            parts.append(f"Lưu ý: {entry.note.strip()}")
-        parts.append(self.source_line(entry))
+            found.append(self.messages.expired_note.format(date=_vn_date(entry.valid_to)))
+        if entry.checked is not None and is_stale(entry, today):
+            found.append(STALE_NOTE.format(date=_vn_date(entry.checked)))
+        if entry.note:
+            found.append(f"Lưu ý: {entry.note.strip()}")
+        return found
+
+    def render_answer(self, entry: Entry, today: dt.date | None = None) -> str:
+        """The answer as a citizen reads it: the short answer, one caveat at most (the first
+        of `caveats`: expired, else not checked for a year, else the note), then the source."""
+        parts = [entry.answer.strip(), *self.caveats(entry, today)[:1], self.source_line(entry)]
         return "\n\n".join(parts)
 
     def render_details(self, entry: Entry, today: dt.date | None = None) -> str:
         """What "Xem thêm" shows: the details and every caveat, then the source line."""
-        today = today or dt.date.today()
         parts = [entry.details.strip()] if entry.details else [entry.answer.strip()]
-        if entry.note:
-            parts.append(f"Lưu ý: {entry.note.strip()}")
-        if entry.valid_to is not None and entry.valid_to < today:
-            parts.append(self.messages.expired_note.format(date=_vn_date(entry.valid_to)))
+        parts.extend(self.caveats(entry, today))
         parts.append(self.source_line(entry))
         return "\n\n".join(parts)
 
     def has_details(self, entry: Entry, today: dt.date | None = None) -> bool:
         """Whether "Xem thêm" shows more than the answer does."""
-        today = today or dt.date.today()
-        expired = entry.valid_to is not None and entry.valid_to < today
-        return bool(entry.details) or bool(entry.note and expired)
+        return bool(entry.details) or len(self.caveats(entry, today)) > 1
 
     def source_line(self, entry: Entry) -> str:
         return "Nguồn: " + "; ".join(self.citations(entry)) + "."
+
+
+def is_stale(entry: Entry, today: dt.date) -> bool:
+    """Whether the entry's content was last checked more than STALE_AFTER_DAYS before `today`."""
+    return entry.checked is not None and (today - entry.checked).days > STALE_AFTER_DAYS
 
 
 def _vn_date(value: dt.date) -> str:
@@ -244,6 +257,8 @@ def load_content(root: Path | str | None = None) -> Content:
         parsed = _validate(FaqFile, _read_yaml(path, problems, root), rel, problems)
         for i, entry in enumerate(parsed.entries if parsed else ()):
             where = f"entries[{i}] (id={entry.id})"
+            if entry.checked is None and parsed.checked is not None:
+                entry = entry.model_copy(update={"checked": parsed.checked})
             if entry.id in entries:
                 problems.append(
                     Problem(rel, where, f"duplicate id, also in {entry_files[entry.id]}")

@@ -89,6 +89,8 @@ class Entry(Strict):
     note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     related: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    # The day the content was last verified against its sources; overrides the file's `checked`.
+    checked: dt.date | None = None
 
     _id = field_validator("id")(_check_id)
 
@@ -133,4 +135,6 @@ class SourcesFile(Strict):
 
 
 class FaqFile(Strict):
+    # The day the file's content was last verified; applies to every entry without its own.
+    checked: dt.date | None = None
     entries: tuple[Entry, ...] = Field(min_length=1)
