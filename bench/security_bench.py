@@ -184,6 +184,63 @@ async def probe_rows(harness: Harness) -> list[str]:
         "| a copy of the session cookie on `/dashboard`, before and after logout "
         f"| 200, then 303 to the login or 403 | {before}, then {after} |"
     )
+    rows += await _scope_and_throttle_rows(harness)
+    return rows
+
+
+async def _scope_and_throttle_rows(harness: Harness) -> list[str]:
+    """Another locality's session export, failed logins under other names, a formula in CSV."""
+    import datetime as dt
+
+    from db.models import DialogueSession
+    from db.officers import create_officer
+    from tests.web_client import csrf_of, login
+
+    client = harness.client
+    async with harness.sessions() as db:
+        await create_officer(db, "bench-lk", "officer", "mat-khau-dai-123", "long-khanh")
+        await create_officer(db, "bench-kh", "officer", "mat-khau-dai-123", "kien-hai")
+        meeting = DialogueSession(
+            title="Đối thoại",
+            held_on=dt.date(2026, 12, 7),
+            place="Hội trường",
+            locality_id="long-khanh",
+            chair="Chủ tịch xã",
+        )
+        db.add(meeting)
+        await db.commit()
+        meeting_id = meeting.id
+    await login(client, "bench-kh", "mat-khau-dai-123")
+    statuses = []
+    for fmt in ("csv", "xlsx", "docx"):
+        url = f"/dashboard/export?format={fmt}&session={meeting_id}"
+        async with client.get(url, allow_redirects=False) as response:
+            statuses.append(str(response.status))
+    rows = [
+        "| another locality's dialogue session exported as CSV, XLSX, DOCX | 404 each | "
+        f"{', '.join(statuses)} |"
+    ]
+    await client.post(
+        "/dashboard/logout",
+        data={"csrf": await csrf_of(client, "/dashboard")},
+        allow_redirects=False,
+    )
+    for n in range(6):  # six failures under other names, from the same address
+        await login(client, f"khong-co-{n}", "sai-mat-khau")
+    right = (await login(client, "bench-lk", "mat-khau-dai-123")).status
+    rows.append(
+        "| the right password after six failures under other names from the same address "
+        f"| 303 (logged in) | {right} |"
+    )
+    await harness.send("web", "91", '=HYPERLINK("http://x")')
+    await login(client, "bench-admin", "mat-khau-dai-123")
+    async with client.get("/dashboard/export?format=csv", allow_redirects=False) as response:
+        csv_text = await response.text()
+    quoted = "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text
+    rows.append(
+        "| a citizen's `=HYPERLINK(…)` in the CSV export | written as text (`'=`) | "
+        f"{'as text' if quoted else 'AS A FORMULA'} |"
+    )
     return rows
 
 
