@@ -19,6 +19,7 @@ from content.audit import (
     find_expired,
     find_replaced_citations,
     find_stale_contacts,
+    find_stale_entries,
     find_unknown_figures,
 )
 from content.loader import Content, ContentError, load_content
@@ -191,3 +192,107 @@ def test_a_contact_without_a_checked_date_is_reported_as_never_checked(knowledge
     content = SimpleNamespace(contacts={"khong-ngay": contact})
     (finding,) = find_stale_contacts(content, dt.date(2026, 12, 7))  # type: ignore[arg-type]
     assert finding.line() == "stale contact: khong-ngay (chưa kiểm lần nào)"
+
+
+# ------------------------------------------------------------------ checked dates (#18)
+
+STALE_TEXT = "Thông tin này được kiểm tra lần cuối ngày 07/12/2025, có thể đã thay đổi"
+
+
+@pytest.fixture
+def checked_copy(content_copy: Path) -> Path:
+    """content_copy plus a file checked on 07/12/2025, one of whose entries was checked later."""
+    text = yaml.safe_dump(
+        {
+            "entries": [
+                entry("zz-kiem-theo-tep", note="Mức này theo năm 2025."),
+                entry("zz-kiem-rieng", checked="2026-06-01"),
+                entry("zz-kiem-het-han", valid_to="2026-01-31", note="Đã có văn bản mới."),
+            ]
+        },
+        allow_unicode=True,
+    )
+    (content_copy / "faq" / "zz_checked.yaml").write_text(
+        "checked: 2025-12-07  # verified then\n" + text, encoding="utf-8"
+    )
+    return content_copy
+
+
+def test_every_real_entry_carries_its_files_checked_date(knowledge):
+    entries = knowledge.content.entries.values()
+    assert entries and {e.checked for e in entries} == {dt.date(2026, 12, 7)}
+
+
+def test_a_file_checked_date_applies_unless_the_entry_has_its_own(checked_copy):
+    content = load_content(checked_copy)
+    assert content.entries["zz-kiem-theo-tep"].checked == dt.date(2025, 12, 7)
+    assert content.entries["zz-kiem-het-han"].checked == dt.date(2025, 12, 7)
+    assert content.entries["zz-kiem-rieng"].checked == dt.date(2026, 6, 1)
+    assert content.entries["zz-het-han"].checked is None  # its file has no checked date
+
+
+def test_a_checked_that_is_not_a_date_names_the_file_and_field(checked_copy):
+    path = checked_copy / "faq" / "zz_checked.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("2025-12-07", "hôm qua", 1))
+    with pytest.raises(ContentError) as caught:
+        load_content(checked_copy)
+    assert any(
+        p.file == "content/faq/zz_checked.yaml" and p.where == "checked"
+        for p in caught.value.problems
+    )
+
+
+def test_an_answer_says_when_it_was_checked_from_the_366th_day(checked_copy):
+    content = load_content(checked_copy)
+    kept = content.entries["zz-kiem-theo-tep"]
+    on_365th = content.render_answer(kept, dt.date(2026, 12, 7))
+    assert STALE_TEXT not in on_365th and "Lưu ý: Mức này theo năm 2025." in on_365th
+    assert not content.has_details(kept, dt.date(2026, 12, 7))
+    on_366th = content.render_answer(kept, dt.date(2026, 12, 8))
+    assert STALE_TEXT in on_366th and "Lưu ý:" not in on_366th  # one caveat at most
+    details = content.render_details(kept, dt.date(2026, 12, 8))
+    assert STALE_TEXT in details and "Lưu ý: Mức này theo năm 2025." in details
+    assert content.has_details(kept, dt.date(2026, 12, 8))
+    own = content.entries["zz-kiem-rieng"]  # checked 01/06/2026
+    assert "kiểm tra lần cuối" not in content.render_answer(own, dt.date(2026, 12, 8))
+
+
+def test_an_expired_answer_keeps_the_expired_note_and_details_list_every_caveat(checked_copy):
+    content = load_content(checked_copy)
+    old = content.entries["zz-kiem-het-han"]
+    day = dt.date(2026, 12, 8)
+    answer = content.render_answer(old, day)
+    assert "áp dụng đến ngày 31/01/2026" in answer
+    assert STALE_TEXT not in answer and "Lưu ý:" not in answer
+    details = content.render_details(old, day)
+    for caveat in ("áp dụng đến ngày 31/01/2026", STALE_TEXT, "Lưu ý: Đã có văn bản mới."):
+        assert caveat in details
+
+
+def test_cli_audit_lists_entries_checked_more_than_a_year_before(checked_copy):
+    assert not any(line.startswith("stale: ") for line in audit_lines(checked_copy, AUDIT_DAY))
+    lines = audit_lines(checked_copy, "2026-12-08")
+    stale = [line for line in lines if line.startswith("stale: ")]
+    assert sorted(stale) == [
+        "stale: zz-kiem-het-han (kiểm tra lần cuối 07/12/2025)",
+        "stale: zz-kiem-theo-tep (kiểm tra lần cuối 07/12/2025)",
+    ]
+    env = {"CONTENT_DIR": str(checked_copy)}
+    result = run_cli("content", "audit", "--date", "2026-12-08", "--json", env=env)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {
+        "kind": "stale_entry",
+        "id": "zz-kiem-theo-tep",
+        "file": "content/faq/zz_checked.yaml",
+        "why": "kiểm tra lần cuối 07/12/2025",
+        "checked": "2025-12-07",
+        "days": 366,
+    } in rows
+    assert "2 stale_entry" in result.stderr
+
+
+def test_real_content_turns_stale_a_year_and_a_day_after_7_12_2026(knowledge):
+    content = knowledge.content
+    assert find_stale_entries(content, dt.date(2027, 12, 7)) == []
+    stale = find_stale_entries(content, dt.date(2027, 12, 8))
+    assert {f.id for f in stale} == set(content.entries)

@@ -294,3 +294,6 @@ def setup(app: web.Application) -> None:
     from bot.web import pronunciations  # the pronunciation list (#21)
 
     pronunciations.setup(app)
+    from bot.web import audit as content_audit  # the content audit (#18)
+
+    content_audit.setup(app)
