@@ -99,6 +99,15 @@ class Understander:
             similar = self.opinion.similarities(text)
             result = self._fused(result, similar)
         answer, decided_by = result.answer, "search"
+        if reads and result.candidates:
+            # The question asked, searched alone and answered with confidence, wins over the
+            # story around it when the whole message also ranks it among the first three.
+            asked = self.index.search(self._ask_query(reading), locality=locality, groups=groups)
+            sure = asked.answer is not None and asked.answer.score >= self.index.thresholds.sure
+            if sure and (answer is None or answer.entry_id != asked.answer.entry_id):
+                near = [m for m in result.candidates[:3] if m.entry_id == asked.answer.entry_id]
+                if near:
+                    answer, decided_by = near[0], "reading"
         if answer is None and result.best is not None and (reads or similar):
             answer = self._voted(reading, result, similar, locality, groups, reads)
             decided_by = "votes" if answer else decided_by
