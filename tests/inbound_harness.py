@@ -141,6 +141,7 @@ def all_channels_settings(
         telegram_webhook_secret=TG_SECRET,
         telegram_base_url=f"{tg_url}/bot",
         telegram_base_file_url=f"{tg_url}/file/bot",
+        media_fetch_hosts="127.0.0.1",  # the fakes on loopback, listed as an operator would
         telegram_max_rate=1000,
         public_url="https://caunoi.example.vn",
         zalo_app_id=ZALO_APP,

@@ -92,6 +92,7 @@ def telegram_settings(db_url: str, fake: FakeTelegram, mode: str, tmp_path) -> S
         telegram_webhook_secret=SECRET,
         telegram_base_url=f"{fake.url}/bot",
         telegram_base_file_url=f"{fake.url}/file/bot",
+        media_fetch_hosts="127.0.0.1",  # the fake Bot API on loopback, listed
         public_url="https://caunoi.example.vn",
         media_dir=tmp_path / "media",
         telegram_max_rate=1000,

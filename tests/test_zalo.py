@@ -44,6 +44,7 @@ def zalo_settings(db_url, fake: FakeZalo, tmp_path, access: str, refresh: str) -
         zalo_access_token=access,
         zalo_refresh_token=refresh,
         zalo_api_base=fake.url,
+        media_fetch_hosts="127.0.0.1",  # the fake Zalo API on loopback, listed
         zalo_oauth_base=fake.url,
         media_dir=tmp_path / "media",
     )

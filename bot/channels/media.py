@@ -98,13 +98,10 @@ class FetchPolicy:
         return host.lower().rstrip(".") in self.exact
 
 
-def build_policy(listed: str, *configured_urls: str | None) -> FetchPolicy:
-    """The policy from MEDIA_FETCH_HOSTS (comma-separated) plus the hosts of the platform
-    addresses the operator configured (TELEGRAM_BASE_FILE_URL, ZALO_API_BASE): those are
-    listed by the operator too."""
-    hosts = listed.split(",")
-    hosts += [urlsplit(u).hostname or "" for u in configured_urls if u]
-    return FetchPolicy(hosts)
+def build_policy(listed: str) -> FetchPolicy:
+    """The policy from MEDIA_FETCH_HOSTS (comma-separated). A self-hosted Bot API server or a
+    proxy is fetched from only when the operator lists its host there too."""
+    return FetchPolicy(listed.split(","))
 
 
 def is_public(address: str) -> bool:
@@ -200,13 +197,12 @@ async def keep_media(
     platform_id: str,
     ext: str,
     url: str | None,
-    *trusted: str | None,
 ) -> dict[str, Any]:
     """Fetches an attachment and keeps it under MEDIA_DIR: {"path"} when kept, {"skipped"} when
-    too large, {"error"} otherwise. `trusted`: the channel's configured platform addresses."""
+    too large, {"error"} otherwise."""
     if not url:
         return {"error": "no file address"}
-    policy = build_policy(settings.media_fetch_hosts, *trusted)
+    policy = build_policy(settings.media_fetch_hosts)
     try:
         data = await fetch_media(url, policy, settings.max_media_bytes)
         path = save_file(settings.media_dir, channel, platform_id, ext, data)

@@ -305,10 +305,7 @@ class TelegramChannel:
             return media
         # Fetched by our guard, never PTB's download: a file_path that names a local file would
         # be copied by it, and the name comes from Telegram's file_unique_id.
-        trusted = self.settings.telegram_base_file_url
-        media.update(
-            await keep_media(self.settings, CHANNEL, unique_id, ext, file.file_path, trusted)
-        )
+        media.update(await keep_media(self.settings, CHANNEL, unique_id, ext, file.file_path))
         return media
 
     @staticmethod

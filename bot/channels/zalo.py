@@ -249,9 +249,8 @@ class ZaloChannel:
         media: dict[str, Any] = {"url": url}
         if not url or self.http is None:
             return media
-        # Only from MEDIA_FETCH_HOSTS (and the configured API host), never a private address.
-        trusted = self.settings.zalo_api_base
-        media.update(await keep_media(self.settings, CHANNEL, event_id, ext, url, trusted))
+        # Only from MEDIA_FETCH_HOSTS, never a private address unless listed there.
+        media.update(await keep_media(self.settings, CHANNEL, event_id, ext, url))
         return media
 
     async def _record_receipt(self, event: dict[str, Any]) -> None:
