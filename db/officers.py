@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -20,11 +21,17 @@ from db.models import AuditEntry, LoginFailure, Officer, OfficerSession
 ROLES = ("admin", "officer", "viewer")
 # argon2id with the library's defaults (memory-hard: 64 MiB, 3 passes).
 _HASHER = PasswordHasher()
-# A dummy hash checked when the user does not exist, so timing does not reveal usernames; how
-# long hashing it took stands for how long a check takes.
-_started = time.perf_counter()
-_DUMMY_HASH = _HASHER.hash("not-a-real-password")
-CHECK_SECONDS = time.perf_counter() - _started
+
+
+@functools.cache
+def _dummy() -> tuple[str, float]:
+    """A dummy hash checked when the user does not exist, so timing does not reveal usernames,
+    and how long hashing it took, which stands for how long a check takes. Made on first use,
+    not at import: every command imports this module, few check a password."""
+    started = time.perf_counter()
+    return _HASHER.hash("not-a-real-password"), time.perf_counter() - started
+
+
 MAX_FAILURES = 5  # per account (username), from any address
 MAX_ADDRESS_FAILURES = 10  # per client address, under any names
 FAILURE_WINDOW = dt.timedelta(minutes=15)
@@ -82,7 +89,7 @@ def _password_matches(officer: Officer | None, password: str) -> bool:
     """argon2 verification; against a dummy hash when there is no such officer, so the time
     taken does not tell whether a username exists. Rehashes when the parameters changed."""
     try:
-        _HASHER.verify(officer.password_hash if officer else _DUMMY_HASH, password)
+        _HASHER.verify(officer.password_hash if officer else _dummy()[0], password)
     except (VerificationError, InvalidHashError):
         return False
     if officer is None:
@@ -136,7 +143,7 @@ async def attempt_login(
         refusal = LOCKED
     elif officer is None and address_throttled:
         refusal = ADDRESS_THROTTLED
-        await asyncio.sleep(CHECK_SECONDS)  # as long as a check would have taken
+        await asyncio.sleep(_dummy()[1])  # as long as a check would have taken
     if refusal is not None:
         await session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
         await audit(session, None, "login_throttled", username, {**detail, "why": refusal})

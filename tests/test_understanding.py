@@ -31,16 +31,22 @@ def test_a_short_question_is_not_read_clause_by_clause(knowledge):
     assert reading.asks == ("ho ngheo vay von dc bn",)
 
 
-def test_the_second_opinion_scores_as_scikit_learns_own_transform_would(knowledge):
-    opinion = SecondOpinion(knowledge.content, knowledge.index.normalizer)
+def test_the_second_opinion_scores_exactly_as_scikit_learns_tfidf_would(knowledge):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    normalizer = knowledge.index.normalizer
+    opinion = SecondOpinion(knowledge.content, normalizer)
+    texts = [
+        normalizer.normalize(t).folded
+        for e in knowledge.content.entries.values()
+        for t in (*e.questions, *e.keywords)
+    ]
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    rows = reference.fit_transform([t for t in texts if t])
     for text in ("ho can ngheo co dc vay von ko", "hocphi truong cong mien het ha", "xin chào"):
-        folded = knowledge.index.normalizer.normalize(text).folded
-        rows = (opinion._vectorizer.transform([folded]) @ opinion._rows).toarray().ravel()
-        expected = [
-            max((rows[i] for i in range(len(rows)) if opinion._owner_of(i) == n), default=0.0)
-            for n in range(len(opinion._ids))
-        ]
-        assert numpy.allclose(opinion._per_entry(folded), expected, atol=1e-5)
+        folded = normalizer.normalize(text).folded
+        expected = (reference.transform([folded]) @ rows.T).toarray().ravel()
+        assert numpy.allclose(opinion.row_similarities(folded), expected, atol=1e-5)
 
 
 def test_the_second_opinion_sees_through_words_run_together(knowledge):
