@@ -45,6 +45,7 @@ class SecondOpinion:
     def __init__(self, content: Content, normalizer: Normalizer):
         self.normalizer = normalizer
         self._ids = list(content.entries)
+        self._number = {entry_id: n for n, entry_id in enumerate(self._ids)}
         counts: list[Counter[str]] = []
         owners: list[int] = []
         for number, entry in enumerate(content.entries.values()):
@@ -64,6 +65,7 @@ class SecondOpinion:
         self._idf = (numpy.log((1 + rows) / (1 + df)) + 1).astype(numpy.float32)
         self._rows = len(counts)
         self._columns = self._by_column(counts)
+        self._by_row = self._row_major(counts)
         # An entry's rows are consecutive: where each entry's first row is, for reduceat.
         owners_array = numpy.array(owners, dtype=numpy.intp)
         self._starts = numpy.searchsorted(owners_array, numpy.arange(len(self._ids)))
@@ -83,13 +85,57 @@ class SecondOpinion:
         start = numpy.searchsorted(cols[order], numpy.arange(len(vocabulary) + 1))
         return start, holders[order], values[order].astype(numpy.float32)
 
+    def _row_major(self, counts: list[Counter[str]]) -> tuple[numpy.ndarray, ...]:
+        """The same weights stored row by row: row r holds `cols[start[r]:start[r + 1]]`."""
+        start, holders, values = self._columns
+        cols = numpy.repeat(numpy.arange(len(start) - 1), numpy.diff(start))
+        order = numpy.argsort(holders, kind="stable")
+        row_start = numpy.searchsorted(holders[order], numpy.arange(len(counts) + 1))
+        return row_start, cols[order], values[order]
+
+    def similarities_of(self, text: str, entry_ids: list[str]) -> dict[str, float]:
+        """The similarity of the named entries only: what ordering a few candidates needs,
+        at a fraction of the cost of every entry's."""
+        folded = self.normalizer.normalize(text).folded
+        query = self._query_vector(folded)
+        out: dict[str, float] = {}
+        if query is None:
+            return dict.fromkeys(entry_ids, 0.0)
+        dense = numpy.zeros(len(self._vocabulary) + 1)
+        dense[query[0]] = query[1]
+        row_start, cols, values = self._by_row
+        for entry_id in entry_ids:
+            number = self._number[entry_id]
+            first = int(self._starts[number])
+            last = int(self._starts[number + 1]) if number + 1 < len(self._starts) else self._rows
+            if first >= last:
+                out[entry_id] = 0.0
+                continue
+            span = slice(int(row_start[first]), int(row_start[last]))
+            products = values[span] * dense[cols[span]]
+            bounds = row_start[first:last] - row_start[first]
+            out[entry_id] = float(numpy.add.reduceat(products, bounds).max())
+        return out
+
+    def _query_vector(self, folded: str) -> tuple[numpy.ndarray, numpy.ndarray] | None:
+        counts = Counter(char_ngrams(folded))
+        known = [(self._vocabulary[g], n) for g, n in counts.items() if g in self._vocabulary]
+        if not known:
+            return None
+        columns = numpy.fromiter((c for c, _ in known), dtype=numpy.intp, count=len(known))
+        tf = numpy.fromiter((n for _, n in known), dtype=numpy.float32, count=len(known))
+        weights = (1.0 + numpy.log(tf)) * self._idf[columns]
+        # The query's norm counts only the n-grams the content knows, as scikit-learn's
+        # transform does (unknown ones have no column).
+        return columns, weights / numpy.sqrt(numpy.dot(weights, weights))
+
     def rank(self, text: str, limit: int = 5) -> list[Opinion]:
         """The entries closest to `text`, best first."""
         folded = self.normalizer.normalize(text).folded
         if not folded:
             return []
         best = self._per_entry(folded)
-        order = numpy.argsort(-best)[: limit + 1]
+        order = numpy.argsort(-best, kind="stable")[: limit + 1]
         values = best[order].tolist()
         return [
             Opinion(
@@ -109,16 +155,10 @@ class SecondOpinion:
 
     def row_similarities(self, folded: str) -> numpy.ndarray:
         """The cosine of the folded query with every question and keyword row."""
-        counts = Counter(char_ngrams(folded))
-        known = [(self._vocabulary[g], n) for g, n in counts.items() if g in self._vocabulary]
-        if not known:
+        query = self._query_vector(folded)
+        if query is None:
             return numpy.zeros(self._rows, dtype=numpy.float32)
-        columns = numpy.fromiter((c for c, _ in known), dtype=numpy.intp, count=len(known))
-        tf = numpy.fromiter((n for _, n in known), dtype=numpy.float32, count=len(known))
-        weights = (1.0 + numpy.log(tf)) * self._idf[columns]
-        # The query's norm counts only the n-grams the content knows, as scikit-learn's
-        # transform does (unknown ones have no column).
-        weights /= numpy.sqrt(numpy.dot(weights, weights))
+        columns, weights = query
         start, holders, values = self._columns
         lengths = start[columns + 1] - start[columns]
         picks = numpy.repeat(start[columns] - numpy.cumsum(lengths) + lengths, lengths)

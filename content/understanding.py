@@ -96,7 +96,8 @@ class Understander:
         result = self._without_ended_plans(result, locality, today or dt.date.today())
         similar: dict[str, float] = {}
         if "second_opinion" in stages and result.candidates:
-            similar = self.opinion.similarities(text)
+            ids = [m.entry_id for m in result.candidates]
+            similar = self.opinion.similarities_of(text, ids)
             result = self._fused(result, similar)
         answer, decided_by = result.answer, "search"
         if reads and result.candidates:
@@ -190,7 +191,8 @@ class Understander:
         assert best is not None
         rule = self.agreement
         votes = 0
-        if similar and max(similar, key=similar.__getitem__) == best.entry_id:
+        top_opinion = self.opinion.top(reading.text) if similar else None
+        if top_opinion is not None and top_opinion.entry_id == best.entry_id:
             votes += 1
         if reads:
             ask = self._ask_query(reading)

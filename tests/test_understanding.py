@@ -93,3 +93,12 @@ def test_an_ended_local_plan_is_found_when_its_place_is_named_or_is_the_citizens
         today=dt.date(2026, 12, 7),
     )
     assert own.best is not None and own.best.entry_id.startswith("kien-hai-")
+
+
+def test_the_candidates_similarities_are_those_of_the_full_ranking(knowledge):
+    opinion = SecondOpinion(knowledge.content, knowledge.index.normalizer)
+    some = list(knowledge.content.entries)[::7]
+    for text in ("ho can ngheo co dc vay von ko", "bhyt ho ngheo", "thời tiết ngày mai"):
+        every = opinion.similarities(text)
+        few = opinion.similarities_of(text, some)
+        assert all(abs(few[e] - every[e]) < 1e-5 for e in some)
