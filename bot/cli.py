@@ -415,6 +415,23 @@ def cmd_audio_normalize(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _with_pronunciations(settings: Settings, work):  # type: ignore[no-untyped-def]
+    """Runs `work()` with the operators' pronunciation edits of the configured database, as the
+    web application reads them (the file's list alone if the database cannot be read)."""
+    from audio.pronunciations import STORE
+    from db.migrate import upgrade
+    from db.session import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url, lock_timeout=settings.db_lock_timeout)
+    try:
+        await upgrade(engine)
+        STORE.bind(make_session_factory(engine))
+        return await work()
+    finally:
+        STORE.bind(None)
+        await engine.dispose()
+
+
 def cmd_audio_say(args: argparse.Namespace, settings: Settings) -> int:
     import shutil
 
@@ -427,17 +444,17 @@ def cmd_audio_say(args: argparse.Namespace, settings: Settings) -> int:
         settings.tts_timeout,
         piper_voice=settings.piper_voice,
     )
+    style = ClipStyle(
+        intro=args.intro,
+        repeat=args.repeat or settings.audio_repeat,
+        pause_s=args.pause if args.pause is not None else settings.audio_pause_s,
+    )
     clip = asyncio.run(
-        make_clip(
-            " ".join(args.text),
-            engine,
-            settings.audio_dir,
-            ClipStyle(
-                intro=args.intro,
-                repeat=args.repeat or settings.audio_repeat,
-                pause_s=args.pause if args.pause is not None else settings.audio_pause_s,
+        _with_pronunciations(
+            settings,
+            lambda: make_clip(
+                " ".join(args.text), engine, settings.audio_dir, style, title=args.title
             ),
-            title=args.title,
         )
     )
     path = clip.path
@@ -486,7 +503,7 @@ def cmd_audio_build(args: argparse.Namespace, settings: Settings) -> int:
         return made, seconds
 
     started = time.monotonic()
-    made, seconds = asyncio.run(run())
+    made, seconds = asyncio.run(_with_pronunciations(settings, run))
     print(
         f"{len(entries)} clips ({made} new, {len(entries) - made} from the cache), "
         f"{seconds / 60:.1f} minutes of audio in {time.monotonic() - started:.1f} s: "

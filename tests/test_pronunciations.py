@@ -126,3 +126,21 @@ async def test_edits_need_the_form_token(client):
     await login(client, "canbo", PASSWORD)
     forged = await client.post(PAGE, data={"term": "HTX", "reading": "hợp tác", "action": "set"})
     assert forged.status == 403
+
+
+async def test_clips_made_from_the_command_line_read_with_the_officers_edits(
+    client, db_url, tmp_path
+):
+    await login(client, "canbo", PASSWORD)
+    saved = await post_edit(client, term="HTX", reading="hợp tác xã nông nghiệp", action="set")
+    assert saved.status == 303
+    audio = {"AUDIO_DIR": str(tmp_path / "audio"), "TTS_ENGINE": "espeak"}
+    edited = run_cli("audio", "say", "Liên hệ HTX Tân Phú", env={**audio, "DATABASE_URL": db_url})
+    assert edited.returncode == 0, edited.stderr
+    # The same text from a database without the edit reads "hợp tác xã": another clip.
+    plain_db = f"sqlite+aiosqlite:///{tmp_path / 'no-edits.db'}"
+    plain = run_cli("audio", "say", "Liên hệ HTX Tân Phú", env={**audio, "DATABASE_URL": plain_db})
+    assert plain.returncode == 0, plain.stderr
+    assert "from the cache" not in plain.stdout
+    again = run_cli("audio", "say", "Liên hệ HTX Tân Phú", env={**audio, "DATABASE_URL": db_url})
+    assert "from the cache" in again.stdout
