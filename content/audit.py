@@ -23,6 +23,7 @@ from typing import Any
 
 from content.guides import Contact
 from content.loader import Content, is_stale
+from content.schema import vn_date
 
 UNKNOWN_PHRASES = (
     "chưa kiểm được",
@@ -60,10 +61,6 @@ class Finding:
         return {"kind": self.kind, "id": self.id, "file": self.file, "why": self.why, **self.data}
 
 
-def _vn_date(value: dt.date) -> str:
-    return f"{value.day:02d}/{value.month:02d}/{value.year}"
-
-
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
@@ -74,7 +71,7 @@ def find_expired(content: Content, day: dt.date) -> list[Finding]:
         Finding(
             "expired",
             entry.id,
-            f"đến {_vn_date(entry.valid_to)}",
+            f"đến {vn_date(entry.valid_to)}",
             content.entry_files.get(entry.id),
             {"valid_to": entry.valid_to.isoformat()},
         )
@@ -89,7 +86,7 @@ def find_stale_entries(content: Content, day: dt.date) -> list[Finding]:
         Finding(
             "stale_entry",
             entry.id,
-            f"kiểm tra lần cuối {_vn_date(entry.checked)}",
+            f"kiểm tra lần cuối {vn_date(entry.checked)}",
             content.entry_files.get(entry.id),
             {"checked": entry.checked.isoformat(), "days": (day - entry.checked).days},
         )
@@ -166,7 +163,7 @@ def find_stale_contacts(
                 Finding(
                     "stale_contact",
                     contact.id,
-                    f"kiểm lần cuối {_vn_date(checked)}, {days} ngày trước",
+                    f"kiểm lần cuối {vn_date(checked)}, {days} ngày trước",
                     None,
                     {"checked": checked.isoformat(), "days": days},
                 )

@@ -25,6 +25,7 @@ from content.schema import (
     SourcesFile,
     Topic,
     TopicsFile,
+    vn_date,
 )
 
 try:  # the C loader is several times faster; fall back where libyaml is missing
@@ -90,9 +91,9 @@ class Content:
         today = today or dt.date.today()
         found: list[str] = []
         if entry.valid_to is not None and entry.valid_to < today:
-            found.append(self.messages.expired_note.format(date=_vn_date(entry.valid_to)))
+            found.append(self.messages.expired_note.format(date=vn_date(entry.valid_to)))
         if entry.checked is not None and is_stale(entry, today):
-            found.append(STALE_NOTE.format(date=_vn_date(entry.checked)))
+            found.append(STALE_NOTE.format(date=vn_date(entry.checked)))
         if entry.note:
             found.append(f"Lưu ý: {entry.note.strip()}")
         return found
@@ -121,10 +122,6 @@ class Content:
 def is_stale(entry: Entry, today: dt.date) -> bool:
     """Whether the entry's content was last checked more than STALE_AFTER_DAYS before `today`."""
     return entry.checked is not None and (today - entry.checked).days > STALE_AFTER_DAYS
-
-
-def _vn_date(value: dt.date) -> str:
-    return f"{value.day:02d}/{value.month:02d}/{value.year}"
 
 
 def _read_yaml(path: Path, problems: list[Problem], root: Path) -> Any:

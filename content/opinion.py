@@ -173,10 +173,6 @@ class SecondOpinion:
         best = numpy.maximum.reduceat(padded, numpy.minimum(self._starts, len(similarity)))
         return numpy.where(self._has_rows, best, 0.0)
 
-    def _owner_of(self, row: int) -> int:
-        """The entry number a question row belongs to."""
-        return int(numpy.searchsorted(self._starts, row, side="right")) - 1
-
     def top(self, text: str) -> Opinion | None:
         ranked = self.rank(text, limit=1)
         return ranked[0] if ranked else None

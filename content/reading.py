@@ -160,7 +160,15 @@ class Reading:
         return self.asks[-1] if self.asks else self.text
 
 
-def household_groups(tokens: tuple[str, ...] | list[str]) -> frozenset[str]:
+# The words before "nghèo" that make it the poor household: "hộ nghèo", "người nghèo"; a
+# citizen's message also says "diện nghèo", "danh sách … nghèo".
+POOR_HEADS = ("ho", "nguoi")
+POOR_HEADS_IN_MESSAGES = (*POOR_HEADS, "dien", "danh")
+
+
+def household_groups(
+    tokens: tuple[str, ...] | list[str], poor_heads: tuple[str, ...] = POOR_HEADS_IN_MESSAGES
+) -> frozenset[str]:
     """Which kinds of household a text is about: poor, near-poor, recently out of poverty,
     average living standard (tokens after the normaliser's synonyms)."""
     found = set()
@@ -169,7 +177,7 @@ def household_groups(tokens: tuple[str, ...] | list[str]) -> frozenset[str]:
     if "thoatngheo" in tokens:
         found.add("left_poverty")
     for a, b in pairwise(tokens):
-        if b == "ngheo" and a in ("ho", "nguoi", "dien", "danh"):
+        if b == "ngheo" and a in poor_heads:
             found.add("poor")
         elif (a, b) == ("trung", "binh"):
             found.add("average")

@@ -34,6 +34,11 @@ class Topic(Strict):
     _id = field_validator("id")(_check_id)
 
 
+def vn_date(value: dt.date) -> str:
+    """A date as Vietnamese write it: 07/12/2026."""
+    return f"{value.day:02d}/{value.month:02d}/{value.year}"
+
+
 # The locality of entries and contacts that hold everywhere; not a place to pick or announce to.
 NATIONAL = "toan-quoc"
 
@@ -73,7 +78,7 @@ class Source(Strict):
         """How an answer's source line names this document."""
         if self.date is None:
             return self.label
-        return f"{self.label} ngày {self.date.day:02d}/{self.date.month:02d}/{self.date.year}"
+        return f"{self.label} ngày {vn_date(self.date)}"
 
 
 class Entry(Strict):

@@ -17,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from content.loader import Content
 from content.normalize import Normalized, Normalizer, fold, untelex
+from content.reading import POOR_HEADS, household_groups
 from content.schema import NATIONAL, Entry
 
 # Field weights in the lexical index: what citizens ask is written in the questions.
@@ -263,19 +264,8 @@ class SearchIndex:
 
     @staticmethod
     def groups(tokens: tuple[str, ...]) -> frozenset[str]:
-        """Which kinds of household a text is about: poor, near-poor, recently out of poverty,
-        average living standard."""
-        found = set()
-        if "canngheo" in tokens:
-            found.add("near_poor")
-        if "thoatngheo" in tokens:
-            found.add("left_poverty")
-        for a, b in pairwise(tokens):
-            if b == "ngheo" and a in ("ho", "nguoi"):
-                found.add("poor")
-            elif (a, b) == ("trung", "binh"):
-                found.add("average")
-        return frozenset(found)
+        """Which kinds of household an entry's question or a query's words are about."""
+        return household_groups(tokens, POOR_HEADS)
 
     def mentioned_localities(self, tokens: tuple[str, ...]) -> set[str]:
         found: set[str] = set()

@@ -100,17 +100,19 @@ class Understander:
             similar = self.opinion.similarities_of(text, ids)
             result = self._fused(result, similar)
         answer, decided_by = result.answer, "search"
+        ask, asked = None, None
         if reads and result.candidates:
             # The question asked, searched alone and answered with confidence, wins over the
             # story around it when the whole message also ranks it among the first three.
-            asked = self.index.search(self._ask_query(reading), locality=locality, groups=groups)
+            ask = self._ask_query(reading)
+            asked = self.index.search(ask, locality=locality, groups=groups)
             sure = asked.answer is not None and asked.answer.score >= self.index.thresholds.sure
             if sure and (answer is None or answer.entry_id != asked.answer.entry_id):
                 near = [m for m in result.candidates[:3] if m.entry_id == asked.answer.entry_id]
                 if near:
                     answer, decided_by = near[0], "reading"
         if answer is None and result.best is not None and (reads or similar):
-            answer = self._voted(reading, result, similar, locality, groups, reads)
+            answer = self._voted(reading, result, similar, ask, asked)
             decided_by = "votes" if answer else decided_by
         also: tuple[Match, ...] = ()
         if reads and len(reading.asks) > 1:
@@ -179,9 +181,8 @@ class Understander:
         reading: Reading,
         result: SearchResult,
         similar: dict[str, float],
-        locality: str | None,
-        groups: frozenset[str],
-        reads: bool,
+        ask: str | None,
+        asked: SearchResult | None,
     ) -> Match | None:
         """When the search declines, other rankings vote on its first candidate: the
         character ranker on the whole message, and for a long message the word search and
@@ -194,9 +195,7 @@ class Understander:
         top_opinion = self.opinion.top(reading.text) if similar else None
         if top_opinion is not None and top_opinion.entry_id == best.entry_id:
             votes += 1
-        if reads:
-            ask = self._ask_query(reading)
-            asked = self.index.search(ask, locality=locality, groups=groups)
+        if ask is not None and asked is not None:  # a long message, its question searched alone
             if asked.best is not None and asked.best.entry_id == best.entry_id:
                 votes += 1
             if similar:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.types import Button, Reply
 from content.guides import Contact
-from content.schema import NATIONAL
+from content.schema import NATIONAL, vn_date
 from db.contacts import current_overrides, merged
 from handlers.context import Context
 
@@ -49,7 +49,7 @@ def render(ctx: Context, contact: Contact) -> str:
         source = ctx.content.sources[contact.source].citation()
     else:
         source = contact.source_url or OFFICER_SOURCE
-    checked = f"{contact.checked.day:02d}/{contact.checked.month:02d}/{contact.checked.year}"
+    checked = vn_date(contact.checked)
     lines.append(msgs.contact_source.format(source=source, checked=checked))
     return "\n".join(lines)
 

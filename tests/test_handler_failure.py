@@ -4,35 +4,12 @@ questions (a trigger), so logging the question raises inside the FAQ handler."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.runtime import Runtime
 from bot.types import Address, Inbound, Kind
 from db.models import Citizen, Message, ProcessedEvent, Question
-
-REFUSE = {
-    "sqlite": [
-        "CREATE TRIGGER refuse_questions BEFORE INSERT ON questions "
-        "BEGIN SELECT RAISE(ABORT, 'questions refused'); END"
-    ],
-    "postgresql": [
-        "CREATE FUNCTION refuse_questions() RETURNS trigger AS "
-        "$$ BEGIN RAISE EXCEPTION 'questions refused'; END $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER refuse_questions BEFORE INSERT ON questions "
-        "FOR EACH ROW EXECUTE FUNCTION refuse_questions()",
-    ],
-}
-ALLOW = {
-    "sqlite": ["DROP TRIGGER refuse_questions"],
-    "postgresql": ["DROP TRIGGER refuse_questions ON questions", "DROP FUNCTION refuse_questions"],
-}
-
-
-async def run_sql(runtime: Runtime, statements: dict[str, list[str]]) -> None:
-    async with runtime.core.session_factory() as session:
-        for statement in statements[session.bind.dialect.name]:
-            await session.execute(text(statement))
-        await session.commit()
+from tests.faults import ALLOW_QUESTIONS, REFUSE_QUESTIONS, run_sql
 
 
 async def count(runtime: Runtime, model, *where) -> int:  # type: ignore[no-untyped-def]
@@ -51,7 +28,7 @@ def question(event: str) -> Inbound:
 
 
 async def test_a_failing_handler_keeps_the_message_and_apologises(runtime: Runtime) -> None:
-    await run_sql(runtime, REFUSE)
+    await run_sql(runtime.core.session_factory, REFUSE_QUESTIONS)
     replies = await runtime.core.handle(question("u1"))
 
     assert [r.text for r in replies] == [runtime.knowledge.content.messages.error_reply]
@@ -66,7 +43,7 @@ async def test_a_failing_handler_keeps_the_message_and_apologises(runtime: Runti
     assert await runtime.core.handle(question("u1")) == []
 
     # Once the database takes questions again, the same citizen is answered with a source.
-    await run_sql(runtime, ALLOW)
+    await run_sql(runtime.core.session_factory, ALLOW_QUESTIONS)
     replies = await runtime.core.handle(question("u2"))
     assert "Nguồn" in replies[0].text
     assert await count(runtime, Question) == 1

@@ -12,6 +12,7 @@ from bot.web.auth import require_role
 from bot.web.pages import render
 from content.audit import KINDS, Finding, audit_content, count_findings
 from content.loader import STALE_AFTER_DAYS, Content
+from content.schema import vn_date
 from db.contacts import VN_OFFSET, load_overrides, merged
 
 PATH = "/dashboard/content-audit"  # /dashboard/audit is the log of officers' actions
@@ -74,7 +75,7 @@ async def audit_page(request: web.Request) -> web.Response:
         request,
         "audit_content.html",
         day=day.isoformat(),
-        day_vn=f"{day.day:02d}/{day.month:02d}/{day.year}",
+        day_vn=vn_date(day),
         groups=groups,
         total=len(findings),
     )

@@ -19,7 +19,7 @@ from bot.web.auth import OFFICER_KEY, check_csrf, require_role
 from bot.web.dashboard import ACTING_ROLES, _vn_time
 from bot.web.pages import render
 from content.guides import PHONE_PATTERN, Contact
-from content.schema import NATIONAL
+from content.schema import NATIONAL, vn_date
 from db.contacts import (
     FIELDS,
     Override,
@@ -59,10 +59,6 @@ def _province_names() -> dict[str, str]:
     return dict(PLACES.provinces())
 
 
-def _vn_date(day: dt.date) -> str:
-    return f"{day.day:02d}/{day.month:02d}/{day.year}"
-
-
 def _today() -> dt.date:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7)).date()
 
@@ -88,7 +84,7 @@ def _row(contact: Contact, officer: Officer, provinces: dict[str, str]) -> dict[
         ),
         "phone": mask(contact.phone, masked),
         "phone_verified": contact.phone_verified,
-        "checked": _vn_date(contact.checked),
+        "checked": vn_date(contact.checked),
         "checked_by": contact.checked_by,
         "stale": (_today() - contact.checked).days >= STALE_AFTER_DAYS,
         "can_edit": may_edit(officer, contact),
@@ -208,7 +204,7 @@ async def _form(
         values={k: v or "" for k, v in values.items()},
         phone_verified=bool(values.get("phone_verified", current.phone_verified)),
         kind=KIND_LABELS.get(base.kind, base.kind),
-        checked=_vn_date(current.checked),
+        checked=vn_date(current.checked),
         seen=override.checked_at.isoformat() if override else "",
         source=content.sources[base.source].citation() if base.source else None,
         base=base,

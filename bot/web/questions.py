@@ -19,6 +19,14 @@ from db.models import Citizen, Message, OutboxMessage, Question, QuestionStatus
 from db.officers import audit
 
 
+def _route_id(request: web.Request) -> int:
+    """The question id in the route; not a number: 404, as a missing question."""
+    try:
+        return int(request.match_info["id"])
+    except ValueError as exc:
+        raise web.HTTPNotFound() from exc
+
+
 async def _question_in_scope(request: web.Request, db, question_id: int) -> Question:  # type: ignore[no-untyped-def]
     question = await db.get(Question, question_id)
     if question is None or not in_scope(request[OFFICER_KEY], question):
@@ -29,10 +37,7 @@ async def _question_in_scope(request: web.Request, db, question_id: int) -> Ques
 
 async def question_page(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
-    try:
-        question_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
+    question_id = _route_id(request)
     async with request.app[keys.SESSIONS]() as db:
         q = await _question_in_scope(request, db, question_id)
         citizen = await db.get(Citizen, q.citizen_id)
@@ -139,10 +144,7 @@ async def set_status(request: web.Request) -> web.StreamResponse:
     status = str(form.get("status", ""))
     if status not in QuestionStatus.LABELS:
         raise web.HTTPBadRequest(text="Trạng thái không hợp lệ.")
-    try:
-        question_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
+    question_id = _route_id(request)
     async with request.app[keys.SESSIONS]() as db:
         q = await _question_in_scope(request, db, question_id)
         old = q.status
@@ -155,10 +157,7 @@ async def set_status(request: web.Request) -> web.StreamResponse:
 
 async def media(request: web.Request) -> web.StreamResponse:
     """The voice note, photo or file a citizen sent with a question (officers only)."""
-    try:
-        question_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
+    question_id = _route_id(request)
     async with request.app[keys.SESSIONS]() as db:
         q = await _question_in_scope(request, db, question_id)
         source = await db.get(Message, q.message_id) if q.message_id else None
