@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.settings import Settings
 from audio.bulletins import RecordingError, build, clean_script, file_name
 from audio.clips import Clip, ClipStyle, make_clip
 from audio.engines import make_engine
-from bot.settings import Settings
 from content.loader import Content
 from content.schema import Entry
 from db.models import AudioRecording, Bulletin

@@ -15,11 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.runtime import load_knowledge  # noqa: E402
+from app.settings import Settings  # noqa: E402
 from audio.clips import ClipStyle, make_clip  # noqa: E402
 from audio.engines import make_engine  # noqa: E402
 from audio.speech import normalize_for_speech  # noqa: E402
-from bot.runtime import load_knowledge  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 
 CLIPS = 12
 VOICE_TEXTS = 4  # answers each offline voice reads for its real-time factor

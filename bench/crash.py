@@ -140,9 +140,9 @@ async def add_subscribers(database_url: str, count: int) -> list[str]:
 
 async def announce(database_url: str, telegram_max_rate: float) -> int:
     """Composes and sends an announcement to LOCALITY as an officer would; returns its id."""
+    from app.runtime import load_knowledge
+    from app.settings import Settings
     from bot import announcements
-    from bot.runtime import load_knowledge
-    from bot.settings import Settings
     from db.officers import create_officer
 
     content = load_knowledge(Settings()).content

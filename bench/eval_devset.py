@@ -7,8 +7,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.runtime import load_knowledge
-from bot.settings import Settings
+from app.runtime import load_knowledge
+from app.settings import Settings
 from tests.devset import evaluate, load_devset
 
 

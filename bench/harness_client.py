@@ -67,8 +67,8 @@ async def app_under_load(knowledge: Any, **settings: Any) -> AsyncIterator[str]:
     channel's); yields its base URL for the harness to post to."""
     from aiohttp.test_utils import TestServer
 
-    from bot.settings import Settings
-    from bot.web.app import create_app, freeze_heap_after_startup
+    from app.factory import create_app, freeze_heap_after_startup
+    from app.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         config = Settings(

@@ -27,11 +27,11 @@ from aiohttp.test_utils import TestServer  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, MessageHandler, filters  # noqa: E402
 
+from app.runtime import load_knowledge  # noqa: E402
+from app.settings import Settings  # noqa: E402
 from bench.harness import TELEGRAM_TOKEN  # noqa: E402
 from bench.harness_client import Harness, app_under_load  # noqa: E402
 from bench.servers import SECRET, Serve, environment, free_port  # noqa: E402
-from bot.runtime import load_knowledge  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 
 DURATION = 10.0
 CONCURRENCY = 32

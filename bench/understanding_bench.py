@@ -213,8 +213,8 @@ def report(understander: Understander) -> str:
 
 
 def build() -> Understander:
-    from bot.runtime import load_knowledge
-    from bot.settings import Settings
+    from app.runtime import load_knowledge
+    from app.settings import Settings
 
     return Understander(load_knowledge(Settings()).index)
 

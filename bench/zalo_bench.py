@@ -11,10 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+from app.runtime import load_knowledge  # noqa: E402
+from app.settings import Settings  # noqa: E402
 from bench.harness import ZALO_APP  # noqa: E402
 from bench.harness_client import Harness, app_under_load  # noqa: E402
-from bot.runtime import load_knowledge  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 
 DURATION = 10.0
 CONCURRENCY = 32

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.web.auth import scope_of
 from content.amounts import group_thousands
 from content.loader import Content
 from content.messages import Messages
 from content.schema import NATIONAL
+from dashboard.auth import scope_of
 from db.models import (
     Announcement,
     AnnouncementStatus,
@@ -88,7 +88,7 @@ def resolve_target(content: Content, locality_id: str) -> Target | None:
 
 
 def in_officer_scope(officer: Officer, target: Target | None, locality_id: str) -> bool:
-    """The officer's scope (bot.web.auth.scope_of) applied to an announcement's target."""
+    """The officer's scope (dashboard.auth.scope_of) applied to an announcement's target."""
     scope = scope_of(officer)
     if not scope:
         return True

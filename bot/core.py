@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import handlers
+from bot.messages import Address, Inbound, Kind, Reply
 from bot.outbox import Outbox, OutboxContent, claim_new
-from bot.types import Address, Inbound, Kind, Reply
 from content.loader import Content
 from content.normalize import clean_display
 from content.search import SearchIndex

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.types import Reply
+from bot.messages import Reply
 
 
 def as_text(reply: Reply) -> str:

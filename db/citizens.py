@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.types import Address
+from bot.messages import Address
 from db.models import Citizen
 
 

@@ -405,7 +405,7 @@ class Announcement(Base):
 
 class JobLease(Base):
     """Who runs a background job, until when: a job runs once however many workers there are
-    (bot/jobs.py)."""
+    (app/jobs.py)."""
 
     __tablename__ = "job_leases"
 

@@ -52,7 +52,7 @@ def _row(q: Question, citizen_name: str | None = None) -> QuestionRow:
 
 
 def _scoped(query, province_code: str | None, locality_id: str | None):  # type: ignore[no-untyped-def]
-    """The query limited to an officer's scope (see bot.web.auth.scope_of)."""
+    """The query limited to an officer's scope (see dashboard.auth.scope_of)."""
     if province_code:
         query = query.where(Question.province_code == province_code)
     if locality_id:

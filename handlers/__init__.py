@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.types import Kind, Reply
+from bot.messages import Kind, Reply
 from handlers import (
     contacts,
     fallback,

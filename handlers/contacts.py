@@ -3,7 +3,7 @@ the day it was last checked; officers' corrections (db/contacts.py) are shown ov
 
 from __future__ import annotations
 
-from bot.types import Button, Reply
+from bot.messages import Button, Reply
 from content.guides import Contact
 from content.schema import NATIONAL, vn_date
 from db.contacts import current_overrides, merged

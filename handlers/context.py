@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.types import Button, Inbound
+from bot.messages import Button, Inbound
 from content.loader import Content
 from content.messages import Messages
 from content.search import SearchIndex

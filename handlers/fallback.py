@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.types import Kind, Reply
+from bot.messages import Kind, Reply
 from content.normalize import is_symbols_only
 from handlers.context import Context
 from handlers.menu import greet, menu

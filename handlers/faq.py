@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.types import Button, Reply
+from bot.messages import Button, Reply
 from content.schema import NATIONAL, Entry
 from content.understanding import understander_for
 from db.models import Question, QuestionStatus

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from bot.types import Button, Reply
+from bot.messages import Button, Reply
 from content.amounts import parse_amount, parse_count
 from content.eligibility import (
     CLASS_LABELS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.types import Button, Reply
+from bot.messages import Button, Reply
 from handlers import contacts, yesno
 from handlers.context import IDLE, Context
 from handlers.locality import province_code

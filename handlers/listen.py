@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.types import AudioRef, Reply
+from bot.messages import AudioRef, Reply
 from handlers.context import Context
 from handlers.menu import menu
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.types import Button, Reply
+from bot.messages import Button, Reply
 from content.normalize import fold
 from content.places import Places, Resolved
 from content.schema import NATIONAL

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.types import Button, Kind, Reply
+from bot.messages import Button, Kind, Reply
 from handlers.context import Context
 
 MENU_ITEMS = (

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import or_, select
 
-from bot.types import Button, Reply
+from bot.messages import Button, Reply
 from db.models import Question
 from handlers.context import IDLE, Context
 from handlers.faq import question_of

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.types import Button, Reply
+from bot.messages import Button, Reply
 from content.normalize import nfc
 from content.schema import NATIONAL
 from db.models import Subscription

@@ -3,7 +3,7 @@ projects and benefits that may apply, each with a button to its FAQ entry."""
 
 from __future__ import annotations
 
-from bot.types import Button, Reply
+from bot.messages import Button, Reply
 from handlers import yesno
 from handlers.context import IDLE, Context
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.types import Button, Reply
+from bot.messages import Button, Reply
 from content.normalize import fold
 from handlers.context import Context
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import Knowledge, Runtime, load_knowledge, start_runtime
-from bot.settings import PROJECT_DIR, Settings
+from app.runtime import Knowledge, Runtime, load_knowledge, start_runtime
+from app.settings import PROJECT_DIR, Settings
 from tests.driver import ChatDriver
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from bot.channels.console import to_inbound
 from bot.core import Core
-from bot.types import Address, Inbound, Kind, Reply
+from bot.messages import Address, Inbound, Kind, Reply
+from channels.console import to_inbound
 
 
 class ChatDriver:

@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.channels import zalo_api as api
-from bot.settings import Settings
-from bot.web import keys
+from app import keys
+from app.settings import Settings
+from channels import zalo_oa_api as api
 from db.models import Message
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo

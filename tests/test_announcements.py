@@ -12,10 +12,10 @@ import time
 import pytest
 from sqlalchemy import func, insert, select
 
+from app import keys
 from bot import announcements as svc
+from bot.messages import Address, Inbound, Kind
 from bot.outbox import ConversationLogSender, DeliveryError
-from bot.types import Address, Inbound, Kind
-from bot.web import keys
 from db.models import (
     Announcement,
     AuditEntry,
@@ -648,7 +648,7 @@ async def test_the_migrations_create_exactly_the_models_schema(runtime):
     from db.models import Base
 
     def modelled(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
-        # Tables kept outside the ORM (bot/jobs.py's job_leases) are not the models' concern.
+        # Tables kept outside the ORM (app/jobs.py's job_leases) are not the models' concern.
         return not (type_ == "table" and reflected and compare_to is None)
 
     def differences(connection):  # type: ignore[no-untyped-def]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app import keys
+from app.settings import Settings
 from audio.engines import decode
-from bot.settings import Settings
-from bot.web import keys
 from db.models import AudioUpload, Bulletin
 from db.officers import create_officer
 from tests.conftest import run_cli

@@ -17,9 +17,9 @@ from aiohttp import FormData
 from mutagen.id3 import ID3
 from sqlalchemy import select
 
+from app import keys
+from app.settings import Settings
 from audio.engines import make_engine
-from bot.settings import Settings
-from bot.web import keys
 from db.models import AudioRecording, Bulletin
 from tests.test_audio import assert_broadcast_ready, measure
 from tests.web_client import csrf_of, login, web_client

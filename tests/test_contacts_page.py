@@ -11,7 +11,7 @@ import html as html_lib
 import pytest
 from sqlalchemy import select
 
-from bot.web import keys
+from app import keys
 from content.loader import load_content
 from db.contacts import Override, merge
 from db.models import AuditEntry, ContactOverride

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.types import Kind
+from bot.messages import Kind
 from db.models import Citizen, Conversation, Message, Question, QuestionStatus
 from db.session import make_session_factory
 
@@ -192,7 +192,7 @@ async def test_duplicate_event_is_handled_once(chat, runtime):
 
 
 async def test_old_button_payloads_are_answered_politely(chat):
-    from bot.types import Address, Inbound
+    from bot.messages import Address, Inbound
 
     await chat.send(Inbound(Address("console", "u1"), Kind.BUTTON, payload="faq:khong-con-ton-tai"))
     assert "đã cũ" in chat.text

@@ -14,9 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.settings import Settings
 from audio.speech import normalize_for_speech
-from bot.settings import Settings
-from bot.types import Address, Inbound, Kind
+from bot.messages import Address, Inbound, Kind
 from content import CONTENT_DIR
 from content.amounts import parse_amount, parse_count
 from content.eligibility import CheckError, check_household

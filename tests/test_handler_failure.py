@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
-from bot.types import Address, Inbound, Kind
+from app.runtime import Runtime
+from bot.messages import Address, Inbound, Kind
 from db.models import Citizen, Message, ProcessedEvent, Question
 from tests.faults import ALLOW_QUESTIONS, REFUSE_QUESTIONS, run_sql
 

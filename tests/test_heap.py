@@ -7,8 +7,8 @@ import gc
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.web import keys
-from bot.web.app import YOUNG_COLLECTION_THRESHOLD, create_app, freeze_heap_after_startup
+from app import keys
+from app.factory import YOUNG_COLLECTION_THRESHOLD, create_app, freeze_heap_after_startup
 
 
 async def test_what_the_app_loaded_is_out_of_the_collectors_walks(settings, knowledge) -> None:

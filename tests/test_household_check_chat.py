@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.runtime import start_runtime
-from bot.settings import Settings
+from app.runtime import start_runtime
+from app.settings import Settings
 from db.models import Message, Question
 from db.session import make_session_factory
 from tests.driver import ChatDriver

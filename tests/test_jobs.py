@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlalchemy import insert, select
 
-from bot.jobs import EVENTS_KEPT, Job, Jobs, prune_events
+from app.jobs import EVENTS_KEPT, Job, Jobs, prune_events
 from db.migrate import upgrade
 from db.models import JobLease, ProcessedEvent
 from db.session import make_engine, make_session_factory
@@ -71,7 +71,7 @@ async def test_event_records_are_pruned_after_the_retry_horizon(db_url: str) -> 
 async def test_announcements_waiting_for_a_zalo_citizen_expire_after_three_days(
     db_url: str,
 ) -> None:
-    from bot.jobs import ANNOUNCEMENT_WAIT, expire_waiting_announcements
+    from app.jobs import ANNOUNCEMENT_WAIT, expire_waiting_announcements
     from db.models import Announcement, Citizen, OutboxMessage
 
     engine, factory = await _factory(db_url)

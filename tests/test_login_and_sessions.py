@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.web import keys
+from app import keys
 from db.models import Officer
 from db.officers import set_password
 from tests.conftest import run_cli

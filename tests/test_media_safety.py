@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from yarl import URL
 
-from bot.channels import media
-from bot.settings import Settings
-from bot.web import keys
+from app import keys
+from app.settings import Settings
+from channels import media
 from db.models import Message
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo

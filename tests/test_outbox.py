@@ -15,8 +15,8 @@ import time
 import aiohttp
 from sqlalchemy import bindparam, event, func, select, update
 
+from app.settings import PROJECT_DIR
 from bot.outbox import ConversationLogSender, DeliveryError, GroupCommit, Outbox, enqueue
-from bot.settings import PROJECT_DIR
 from db.models import Citizen, Message, OutboxMessage, OutboxStatus
 from db.session import make_engine, make_session_factory
 from tests.conftest import run_cli

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app import keys
+from app.settings import Settings
 from audio.clips import ClipStyle, cache_key
 from audio.pronunciations import STORE, PronunciationStore
 from audio.speech import normalize_for_speech, normalize_with_edits
-from bot.settings import Settings
-from bot.web import keys
 from db.models import AuditEntry
 from tests.conftest import run_cli
 from tests.web_client import csrf_of, login, web_client

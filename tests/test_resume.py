@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from app.runtime import Runtime
 from bot.core import STALE_AFTER, StillHandling
-from bot.runtime import Runtime
-from bot.types import Address, Inbound, Kind
+from bot.messages import Address, Inbound, Kind
 from db.models import Message, Question
 
 

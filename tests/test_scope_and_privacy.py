@@ -12,9 +12,9 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot import exports
-from bot.types import Address, Inbound, Kind
-from bot.web import keys
+from app import keys
+from bot.messages import Address, Inbound, Kind
+from dashboard import exports
 from db.models import Question
 from db.reports import QuestionRow
 from tests.test_web import PASSWORD

@@ -12,9 +12,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
+from app import keys
+from app.settings import Settings
 from bot.render import split_text
-from bot.settings import Settings
-from bot.web import keys
 from db.models import Citizen, Message, OutboxMessage, Question
 from db.officers import create_officer
 from tests.fakes.telegram_api import FakeTelegram
@@ -342,7 +342,7 @@ def test_long_text_is_split_without_breaking_words():
 
 
 async def test_typing_is_shown_when_an_answer_takes_a_moment(client, fake, monkeypatch):
-    import bot.channels.telegram as telegram_channel
+    import channels.telegram as telegram_channel
 
     monkeypatch.setattr(telegram_channel, "TYPING_DELAY", 0.0)  # every answer "takes a moment"
     await post(client, message_update(40, "chuẩn nghèo thành thị là bao nhiêu"))

@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.types import Address, Inbound, Kind
-from bot.web import keys
+from app import keys
+from bot.messages import Address, Inbound, Kind
 from db.models import AuditEntry, OutboxMessage, Question
 from tests.web_client import CSRF, NONCE, csrf_of, login, other_browser, web_client
 

@@ -9,7 +9,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.web import keys
+from app import keys
 from db.models import Message, Question
 from tests.conftest import run_cli
 from tests.test_web import PASSWORD, ask

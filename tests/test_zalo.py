@@ -11,9 +11,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.channels.zalo import TokenStore
-from bot.settings import Settings
-from bot.web import keys
+from app import keys
+from app.settings import Settings
+from channels.zalo_oa import TokenStore
 from db.models import Citizen, Message, OutboxMessage, Question, ZaloToken
 from db.officers import create_officer
 from tests.fakes.zalo_api import FakeZalo

@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from bot.web import keys
+from app import keys
 from db.models import Message
 from tests.inbound_harness import ZALO_APP, all_channels, sign_zalo, zalo_event
 

@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.settings import Settings
-from bot.web import keys
-from bot.web.app import create_app
+from app import keys
+from app.factory import create_app
+from app.settings import Settings
 from db.officers import create_officer
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')

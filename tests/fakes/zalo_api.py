@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.channels import zalo_api as api
+from channels import zalo_oa_api as api
 
 
 class FakeZalo:

@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.privacy import mask, masks_for
-from bot.web import keys
-from bot.web.auth import OFFICER_KEY, check_csrf, require_role
-from bot.web.dashboard import ACTING_ROLES, _vn_time
-from bot.web.pages import render
+from app import keys
+from app.pages import render
 from content.guides import PHONE_PATTERN, Contact
 from content.schema import NATIONAL, vn_date
+from dashboard.auth import OFFICER_KEY, check_csrf, require_role
+from dashboard.inbox import ACTING_ROLES, _vn_time
+from dashboard.privacy import mask, masks_for
 from db.contacts import (
     FIELDS,
     Override,

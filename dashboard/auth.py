@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from bot.web import keys
+from app import keys
 from db.models import Officer, Question
 from db.officers import (
     ADDRESS_THROTTLED,

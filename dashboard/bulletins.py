@@ -11,11 +11,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import or_, select
 
+from app import keys
+from app.pages import render
 from audio.bulletins import RecordingError, clean_script, decode_upload, save_recording
 from audio.bulletins import recording_path as stored_recording
-from bot.web import keys
-from bot.web.auth import OFFICER_KEY, check_csrf, read_session, require_role
-from bot.web.pages import render
+from dashboard.auth import OFFICER_KEY, check_csrf, read_session, require_role
 from db.models import AudioRecording, Bulletin, Officer
 from db.officers import audit
 

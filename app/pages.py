@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.web import keys
+from app import keys
 from db.models import ProcessedEvent
 
 HEALTH_TIMEOUT = 2.0  # seconds the write probe may take before the database counts as down
@@ -30,10 +30,10 @@ ERRORS = {
 
 
 def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
-    from bot.web.auth import csrf_token
+    from dashboard.auth import csrf_token
 
     template = request.app[keys.TEMPLATES].get_template(name)
-    from bot.web.auth import OFFICER_KEY
+    from dashboard.auth import OFFICER_KEY
 
     context.setdefault("officer", request.get(OFFICER_KEY))
     context.setdefault("csrf", csrf_token(request))

@@ -9,11 +9,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
+from app import keys
+from app.pages import render
 from bot import announcements as svc
-from bot.web import keys
-from bot.web.auth import OFFICER_KEY, check_csrf, require_role
-from bot.web.dashboard import _vn_time
-from bot.web.pages import render
+from dashboard.auth import OFFICER_KEY, check_csrf, require_role
+from dashboard.inbox import _vn_time
 from db.models import Announcement, AnnouncementStatus, Bulletin, Officer
 from db.officers import audit
 

@@ -31,13 +31,13 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
-from bot.channels.media import keep_media
-from bot.channels.telegram_http import AiohttpRequest
+from app.settings import Settings
 from bot.core import Core, StillHandling
+from bot.messages import Address, Inbound, Kind, Reply
 from bot.outbox import DeliveryError, Outbox, OutboxContent
 from bot.render import split_text
-from bot.settings import Settings
-from bot.types import Address, Inbound, Kind, Reply
+from channels.media import keep_media
+from channels.telegram_http import AiohttpRequest
 from db.models import AudioUpload, Citizen, OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """The officers' dashboard: login, the question inbox (filters, groups of similar questions,
-paging, counts) and the audit log; a question's own page is in `bot.web.questions`."""
+paging, counts) and the audit log; a question's own page is in `dashboard.questions`."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
-from bot.privacy import mask, masks_for
-from bot.web import keys
-from bot.web.auth import (
+from app import keys
+from app.pages import render
+from content.normalize import fold
+from dashboard.auth import (
     OFFICER_KEY,
     SESSION_COOKIE,
     check_csrf,
@@ -29,8 +30,7 @@ from bot.web.auth import (
     set_cookie,
     start_session,
 )
-from bot.web.pages import render
-from content.normalize import fold
+from dashboard.privacy import mask, masks_for
 from db.models import (
     AuditEntry,
     Citizen,
@@ -287,13 +287,13 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/dashboard/logout", logout)
     app.router.add_get("/dashboard/audit", audit_page)
     # The question routes import this module's helpers, so they are set up from here.
-    from bot.web import contacts, questions
+    from dashboard import contacts, questions
 
     questions.setup(app)
     contacts.setup(app)
-    from bot.web import pronunciations  # the pronunciation list (#21)
+    from dashboard import pronunciations  # the pronunciation list (#21)
 
     pronunciations.setup(app)
-    from bot.web import audit as content_audit  # the content audit (#18)
+    from dashboard import audit as content_audit  # the content audit (#18)
 
     content_audit.setup(app)

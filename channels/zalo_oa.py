@@ -1,7 +1,7 @@
 """The Zalo Official Account channel: a signed webhook at /zalo/webhook, replies and officers'
 answers through the outbox, and access tokens kept in the database and refreshed ahead of time.
 
-Endpoints and fields live in `bot/channels/zalo_api.py`."""
+Endpoints and fields live in `channels/zalo_oa_api.py`."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.settings import Settings
 from bot import render
-from bot.channels import zalo_api as api
-from bot.channels.media import keep_media
 from bot.core import Core, StillHandling, storable
+from bot.messages import Address, Inbound, Kind, Reply
 from bot.outbox import DeliveryError, Outbox, OutboxContent, release_waiting
 from bot.render import split_text
-from bot.settings import Settings
-from bot.types import Address, Inbound, Kind, Reply
+from channels import zalo_oa_api as api
+from channels.media import keep_media
 from db.citizens import by_address
 from db.models import Citizen, Message, OutboxMessage, ZaloToken
 

@@ -9,12 +9,12 @@ import re
 from aiohttp import web
 from sqlalchemy import select
 
+from app import keys
+from app.pages import render
 from bot.outbox import enqueue
-from bot.privacy import mask, masks_for
-from bot.web import keys
-from bot.web.auth import OFFICER_KEY, check_csrf, in_scope, require_role, scope_of
-from bot.web.dashboard import ACTING_ROLES
-from bot.web.pages import render
+from dashboard.auth import OFFICER_KEY, check_csrf, in_scope, require_role, scope_of
+from dashboard.inbox import ACTING_ROLES
+from dashboard.privacy import mask, masks_for
 from db.models import Citizen, DialogueItem, DialogueSession, Officer, Question, QuestionStatus
 from db.officers import audit
 from db.reports import minutes

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.settings import Settings
 from bot.core import Core
-from bot.settings import Settings
 from content.loader import Content, load_content
 from content.normalize import Normalizer
 from content.search import SearchIndex

@@ -14,11 +14,11 @@ from aiohttp import web
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from app import keys
+from app.pages import render
 from bot.core import StillHandling
-from bot.types import Address, Inbound, Kind
-from bot.web import keys
-from bot.web.auth import set_cookie
-from bot.web.pages import render
+from bot.messages import Address, Inbound, Kind
+from dashboard.auth import set_cookie
 from db.models import Citizen, Message
 
 log = logging.getLogger(__name__)

@@ -7,13 +7,13 @@ import datetime as dt
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import exports
-from bot.privacy import masks_for
-from bot.web import keys
-from bot.web.auth import OFFICER_KEY, scope_conditions, scope_of
-from bot.web.dialogue import sees_session
-from bot.web.pages import render
+from app import keys
+from app.pages import render
 from content.schema import NATIONAL
+from dashboard import exports
+from dashboard.auth import OFFICER_KEY, scope_conditions, scope_of
+from dashboard.dialogue import sees_session
+from dashboard.privacy import masks_for
 from db.models import Question
 from db.reports import minutes, questions_for_report, stats_of
 

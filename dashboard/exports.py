@@ -15,8 +15,8 @@ from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from bot.privacy import mask
 from content.loader import Content
+from dashboard.privacy import mask
 from db.reports import Minutes, QuestionRow
 
 TITLE = "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân"

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import bulletins, keys
-from bot.web.pages import render
+from app import keys
+from app.pages import render
+from dashboard import bulletins
 from db.models import Bulletin
 
 

@@ -8,8 +8,8 @@ import sys
 from typing import TextIO
 
 from bot.core import Core
+from bot.messages import Address, Inbound, Kind, Reply
 from bot.render import as_dict, as_text
-from bot.types import Address, Inbound, Kind, Reply
 
 CHANNEL = "console"
 

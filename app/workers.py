@@ -4,7 +4,7 @@ dies, and stopped together on SIGTERM or Ctrl+C.
 
 Any worker can take any message: conversation state and the outbox live in the database, an
 outbox row is claimed before it is sent, and jobs that must run once take a lease
-(`bot/jobs.py`). Several workers want PostgreSQL; on SQLite they take turns writing."""
+(`app/jobs.py`). Several workers want PostgreSQL; on SQLite they take turns writing."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.settings import Settings
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 BOT = Path(__file__).resolve().parent.parent / "bot.py"

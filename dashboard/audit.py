@@ -7,12 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.web import keys
-from bot.web.auth import require_role
-from bot.web.pages import render
+from app import keys
+from app.pages import render
 from content.audit import KINDS, Finding, audit_content, count_findings
 from content.loader import STALE_AFTER_DAYS, Content
 from content.schema import vn_date
+from dashboard.auth import require_role
 from db.contacts import VN_OFFSET, load_overrides, merged
 
 PATH = "/dashboard/content-audit"  # /dashboard/audit is the log of officers' actions

@@ -18,7 +18,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from app.settings import Settings
 
 SAFE_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 EXTENSION = re.compile(r"[a-z0-9]{1,8}")

@@ -8,8 +8,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from bot.logs import setup_logging
-from bot.settings import Settings, load_settings
+from app.logs import setup_logging
+from app.settings import Settings, load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load_knowledge_or_exit(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.runtime import load_knowledge
+    from app.runtime import load_knowledge
     from content.loader import ContentError
 
     try:
@@ -160,8 +160,8 @@ def _load_knowledge_or_exit(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.channels.console import ConsoleChannel
-    from bot.runtime import start_runtime
+    from app.runtime import start_runtime
+    from channels.console import ConsoleChannel
 
     knowledge = _load_knowledge_or_exit(settings)
 
@@ -273,12 +273,12 @@ def cmd_check_household(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.web.app import serve
+    from app.factory import serve
 
     setup_logging(settings.log_level, settings.log_format)  # a server logs at its own level
     workers = args.workers or settings.workers
     if workers > 1:
-        from bot.workers import supervise
+        from app.workers import supervise
 
         return supervise(settings, workers, args.host, args.port)
     serve(settings, args.host, args.port, reuse_port=args.reuse_port or settings.reuse_port)
@@ -371,7 +371,7 @@ def cmd_officer_disable(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
-    from bot.web.reports import export_minutes, export_questions
+    from dashboard.reports import export_minutes, export_questions
     from db.reports import minutes, questions_for_report
 
     content = _load_knowledge_or_exit(settings).content

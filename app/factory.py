@@ -15,11 +15,15 @@ from pathlib import Path
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from app import audio_pages as audio
+from app import keys, pages
+from app.runtime import Knowledge, start_runtime
+from app.settings import Settings, secret_key
 from bot.outbox import ConversationLogSender, Outbox
-from bot.runtime import Knowledge, start_runtime
-from bot.settings import Settings, secret_key
-from bot.web import announcements, audio, chat, dashboard, dialogue, keys, pages, reports
+from channels import web as chat
 from content.amounts import group_thousands
+from dashboard import announcements, dialogue, reports
+from dashboard import inbox as dashboard
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -78,7 +82,7 @@ def create_app(
     async def background_ctx(app: web.Application) -> AsyncIterator[None]:
         """This worker's share of the background work: the outbox sender and the jobs that
         run once among workers."""
-        from bot.jobs import Jobs
+        from app.jobs import Jobs
 
         tasks = []
         if run_outbox and settings.outbox_enabled:
@@ -91,7 +95,7 @@ def create_app(
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
-        from bot.channels.telegram import TelegramChannel, TelegramSender
+        from channels.telegram import TelegramChannel, TelegramSender
 
         channel = TelegramChannel(settings, app[keys.RUNTIME].core, app[keys.OUTBOX])
         app[keys.OUTBOX].senders["telegram"] = TelegramSender(channel)
@@ -101,7 +105,7 @@ def create_app(
         await channel.stop()
 
     async def zalo_ctx(app: web.Application) -> AsyncIterator[None]:
-        from bot.channels.zalo import ZaloChannel, ZaloSender
+        from channels.zalo_oa import ZaloChannel, ZaloSender
 
         channel = ZaloChannel(settings, app[keys.RUNTIME].core, app[keys.OUTBOX])
         app[keys.OUTBOX].senders["zalo"] = ZaloSender(channel)

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from app import keys
+from app.pages import render
 from audio.pronunciations import STORE, PronunciationError, list_edits, save_edit
 from audio.speech import normalize_for_speech
-from bot.web import keys
-from bot.web.auth import OFFICER_KEY, check_csrf, require_role
-from bot.web.pages import render
+from dashboard.auth import OFFICER_KEY, check_csrf, require_role
 
 EDITORS = ("admin", "officer")
 SAVED = {

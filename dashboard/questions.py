@@ -9,12 +9,12 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import select
 
+from app import keys
+from app.pages import render
 from bot.outbox import enqueue
-from bot.privacy import mask, mask_name, masks_for
-from bot.web import keys
-from bot.web.auth import OFFICER_KEY, check_csrf, in_scope, require_role
-from bot.web.dashboard import ACTING_ROLES, DELIVERY_LABELS, _vn_time
-from bot.web.pages import render
+from dashboard.auth import OFFICER_KEY, check_csrf, in_scope, require_role
+from dashboard.inbox import ACTING_ROLES, DELIVERY_LABELS, _vn_time
+from dashboard.privacy import mask, mask_name, masks_for
 from db.models import Citizen, Message, OutboxMessage, Question, QuestionStatus
 from db.officers import audit
 

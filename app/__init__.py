@@ -1,0 +1,1 @@
+"""Wiring: settings, the application factory, runtime, workers, jobs and the command line."""

@@ -1,0 +1,1 @@
+"""Channel adapters: Telegram, Zalo OA, Zalo Bot Platform, web chat and console."""

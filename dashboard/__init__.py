@@ -1,0 +1,1 @@
+"""Officers' dashboard: the pages officers use to answer, report and prepare announcements."""
