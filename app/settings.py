@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # hide_input_in_errors: a failed check must not print tokens and secrets
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         default=f"sqlite+aiosqlite:///{PROJECT_DIR / 'data' / 'caunoi.db'}",
@@ -104,6 +107,24 @@ class Settings(BaseSettings):
     )
     zalo_api_base: str = Field(default="https://openapi.zalo.me", description="OpenAPI base")
     zalo_oauth_base: str = Field(default="https://oauth.zaloapp.com", description="OAuth base")
+    zalo_bot_token: str | None = Field(
+        default=None, description="Zalo Bot Platform token from Zalo Bot Manager (enables it)"
+    )
+    zalo_bot_mode: str = Field(
+        default="polling",
+        pattern=r"^(polling|webhook)$",
+        description="'polling' (getUpdates; Zalo advises it for development only) or 'webhook' "
+        "(events at /zalo-bot/webhook)",
+    )
+    zalo_bot_webhook_secret: str | None = Field(
+        default=None,
+        description="8 to 256 characters Zalo sends back in X-Bot-Api-Secret-Token; required "
+        "in webhook mode",
+    )
+    zalo_bot_api_base: str = Field(
+        default="https://bot-api.zaloplatforms.com",
+        description="Zalo Bot API address (calls go to {base}/bot{token}/{method})",
+    )
     tts_engine: str = Field(
         default="auto",
         pattern=r"^(auto|gtts|piper|espeak)$",
@@ -143,6 +164,21 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(
         default=2000, description="longer messages go to officers verbatim instead of search"
     )
+
+    @model_validator(mode="after")
+    def _check_zalo_bot_secret(self) -> Settings:
+        """A Zalo Bot webhook without a usable secret would accept anyone's events."""
+        secret = self.zalo_bot_webhook_secret
+        if secret is not None and not 8 <= len(secret) <= 256:
+            raise ValueError(
+                f"ZALO_BOT_WEBHOOK_SECRET must have 8 to 256 characters (it has {len(secret)})"
+            )
+        if self.zalo_bot_token and self.zalo_bot_mode == "webhook" and not secret:
+            raise ValueError(
+                "ZALO_BOT_WEBHOOK_SECRET is required when ZALO_BOT_MODE=webhook "
+                "(8 to 256 characters; Zalo sends it back in X-Bot-Api-Secret-Token)"
+            )
+        return self
 
 
 def load_settings(**overrides: object) -> Settings:
