@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.amounts import group_thousands
 from content.loader import Content
+from content.localities import PLACES
 from content.messages import Messages
 from content.schema import NATIONAL
-from dashboard.auth import scope_of
 from db.models import (
     Announcement,
     AnnouncementStatus,
@@ -32,7 +32,7 @@ from db.models import (
     OutboxStatus,
     Subscription,
 )
-from handlers.locality import PLACES
+from db.officers import scope_of
 
 MAX_TITLE = 200
 # With its heading and the stop line an announcement fits one Telegram message (4096).

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import handlers
+from bot.context import IDLE, Context
 from bot.messages import Address, Inbound, Kind, Reply
 from bot.outbox import Outbox, OutboxContent, claim_new
 from content.loader import Content
@@ -24,7 +25,6 @@ from content.normalize import clean_display
 from content.search import SearchIndex
 from db.models import Citizen, Conversation, Message, OutboxMessage, ProcessedEvent
 from db.rows import as_persistent, insert_persistent
-from handlers.context import IDLE, Context
 
 log = logging.getLogger(__name__)
 

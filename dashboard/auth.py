@@ -12,7 +12,7 @@ from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app import keys
-from db.models import Officer, Question
+from db.models import Officer
 from db.officers import (
     ADDRESS_THROTTLED,
     LOCKED,
@@ -136,23 +136,3 @@ def require_role(request: web.Request, *roles: str) -> Officer:
     if officer.role not in roles:
         raise web.HTTPForbidden(text="Tài khoản của bạn không có quyền làm việc này.")
     return officer
-
-
-def scope_of(officer: Officer) -> dict[str, str]:
-    """The questions an officer may see, as question column -> value ({} means all): admins and
-    unscoped accounts see everything; a province-wide officer ('p:NN') every locality of that
-    province (the question log keeps each question's province); others their locality only."""
-    if officer.role == "admin" or officer.locality_id is None:
-        return {}
-    if officer.locality_id.startswith("p:"):
-        return {"province_code": officer.locality_id[2:]}
-    return {"locality_id": officer.locality_id}
-
-
-def in_scope(officer: Officer, question: Question) -> bool:
-    return all(getattr(question, column) == value for column, value in scope_of(officer).items())
-
-
-def scope_conditions(officer: Officer) -> list:  # type: ignore[type-arg]
-    """`scope_of` as SQL conditions on the question log."""
-    return [getattr(Question, column) == value for column, value in scope_of(officer).items()]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app import keys
 from app.pages import render
 from content.guides import PHONE_PATTERN, Contact
+from content.localities import PLACES
 from content.schema import NATIONAL, vn_date
 from dashboard.auth import OFFICER_KEY, check_csrf, require_role
 from dashboard.inbox import ACTING_ROLES, _vn_time
@@ -54,8 +55,6 @@ PHONE = re.compile(PHONE_PATTERN)
 
 
 def _province_names() -> dict[str, str]:
-    from handlers.locality import PLACES
-
     return dict(PLACES.provinces())
 
 

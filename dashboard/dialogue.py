@@ -12,11 +12,11 @@ from sqlalchemy import select
 from app import keys
 from app.pages import render
 from bot.outbox import enqueue
-from dashboard.auth import OFFICER_KEY, check_csrf, in_scope, require_role, scope_of
+from dashboard.auth import OFFICER_KEY, check_csrf, require_role
 from dashboard.inbox import ACTING_ROLES
 from dashboard.privacy import mask, masks_for
 from db.models import Citizen, DialogueItem, DialogueSession, Officer, Question, QuestionStatus
-from db.officers import audit
+from db.officers import audit, in_scope, scope_of
 from db.reports import minutes
 
 

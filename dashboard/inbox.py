@@ -26,7 +26,6 @@ from dashboard.auth import (
     end_session,
     log_in,
     require_role,
-    scope_conditions,
     set_cookie,
     start_session,
 )
@@ -39,7 +38,7 @@ from db.models import (
     Question,
     QuestionStatus,
 )
-from db.officers import audit
+from db.officers import audit, scope_conditions
 from db.reports import day_bounds
 
 PAGE_SIZE = 50

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from app import keys
 from app.pages import render
 from bot.outbox import enqueue
-from dashboard.auth import OFFICER_KEY, check_csrf, in_scope, require_role
+from dashboard.auth import OFFICER_KEY, check_csrf, require_role
 from dashboard.inbox import ACTING_ROLES, DELIVERY_LABELS, _vn_time
 from dashboard.privacy import mask, mask_name, masks_for
 from db.models import Citizen, Message, OutboxMessage, Question, QuestionStatus
-from db.officers import audit
+from db.officers import audit, in_scope
 
 
 def _route_id(request: web.Request) -> int:

@@ -11,10 +11,11 @@ from app import keys
 from app.pages import render
 from content.schema import NATIONAL
 from dashboard import exports
-from dashboard.auth import OFFICER_KEY, scope_conditions, scope_of
+from dashboard.auth import OFFICER_KEY
 from dashboard.dialogue import sees_session
 from dashboard.privacy import masks_for
 from db.models import Question
+from db.officers import scope_conditions, scope_of
 from db.reports import minutes, questions_for_report, stats_of
 
 TYPES = {

@@ -1,4 +1,4 @@
-"""Officer accounts (argon2-hashed passwords), login throttling, sessions and the audit log."""
+"""Officer accounts (argon2 hashes), login throttling, sessions, the audit log and scopes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEntry, LoginFailure, Officer, OfficerSession
+from db.models import AuditEntry, LoginFailure, Officer, OfficerSession, Question
 
 ROLES = ("admin", "officer", "viewer")
 # argon2id with the library's defaults (memory-hard: 64 MiB, 3 passes).
@@ -230,3 +230,23 @@ async def audit(
             created_at=dt.datetime.now(dt.UTC),
         )
     )
+
+
+def scope_of(officer: Officer) -> dict[str, str]:
+    """The questions an officer may see, as question column -> value ({} means all): admins and
+    unscoped accounts see everything; a province-wide officer ('p:NN') every locality of that
+    province (the question log keeps each question's province); others their locality only."""
+    if officer.role == "admin" or officer.locality_id is None:
+        return {}
+    if officer.locality_id.startswith("p:"):
+        return {"province_code": officer.locality_id[2:]}
+    return {"locality_id": officer.locality_id}
+
+
+def in_scope(officer: Officer, question: Question) -> bool:
+    return all(getattr(question, column) == value for column, value in scope_of(officer).items())
+
+
+def scope_conditions(officer: Officer) -> list:  # type: ignore[type-arg]
+    """`scope_of` as SQL conditions on the question log."""
+    return [getattr(Question, column) == value for column, value in scope_of(officer).items()]

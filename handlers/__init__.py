@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.context import IDLE, Context
 from bot.messages import Kind, Reply
 from handlers import (
     contacts,
@@ -17,7 +18,6 @@ from handlers import (
     subscriptions,
     supports,
 )
-from handlers.context import IDLE, Context
 
 __all__ = ["Context", "route"]
 
@@ -108,7 +108,7 @@ async def _command(ctx: Context, name: str, argument: str | None) -> list[Reply]
         if argument and argument in ctx.content.localities:
             # A deep link printed by a commune opens the bot with its locality chosen.
             ctx.citizen.locality_id = argument
-            await subscriptions.follow_locality(ctx, subscribe=False)
+            await locality.follow_locality(ctx, subscribe=False)
         return menu.greet(ctx)
     shortcuts = {
         "help": "help",

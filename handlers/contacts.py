@@ -3,11 +3,12 @@ the day it was last checked; officers' corrections (db/contacts.py) are shown ov
 
 from __future__ import annotations
 
+from bot.context import Context
 from bot.messages import Button, Reply
 from content.guides import Contact
+from content.localities import locality_name, province_code
 from content.schema import NATIONAL, vn_date
 from db.contacts import current_overrides, merged
-from handlers.context import Context
 
 CONTACT_ROLE = "Chức vụ: {role}"
 # A number no current source or officer confirmed: shown, but never as checked.
@@ -71,11 +72,9 @@ def for_province(ctx: Context, kind: str, province_code: str | None) -> list[Con
 
 def directory(ctx: Context) -> list[Reply]:
     """Every contact for the citizen's locality and province, then the national ones."""
-    from handlers.locality import locality_name, province_code
-
     contacts = book(ctx)
     locality = ctx.citizen.locality_id
-    code = province_code(ctx, locality)
+    code = province_code(ctx.content, locality)
     found = [
         c
         for c in contacts.values()
@@ -83,7 +82,7 @@ def directory(ctx: Context) -> list[Reply]:
     ]
     found += [c for c in contacts.values() if NATIONAL in c.localities]
     if code:
-        header = ctx.msgs.contacts_header.format(place=locality_name(ctx, locality))
+        header = ctx.msgs.contacts_header.format(place=locality_name(ctx.content, locality))
         buttons: tuple[Button, ...] = (ctx.menu_button(),)
     else:
         header = ctx.msgs.contacts_no_locality

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.context import Context
 from bot.messages import Kind, Reply
 from content.normalize import is_symbols_only
-from handlers.context import Context
 from handlers.menu import greet, menu
 
 MEDIA_LABELS = {

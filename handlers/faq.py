@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.context import Context
 from bot.messages import Button, Reply
 from content.schema import NATIONAL, Entry
 from content.understanding import understander_for
 from db.models import Question, QuestionStatus
 from handlers import legal_aid
-from handlers.context import Context
 from handlers.intents import is_legal_problem
 from handlers.menu import menu
 

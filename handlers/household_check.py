@@ -7,6 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from bot.context import IDLE, Context
 from bot.messages import Button, Reply
 from content.amounts import parse_amount, parse_count
 from content.eligibility import (
@@ -20,7 +21,6 @@ from content.eligibility import (
     vnd,
 )
 from handlers import yesno
-from handlers.context import IDLE, Context
 from handlers.menu import menu
 
 STATE = "household_check"

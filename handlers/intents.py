@@ -3,7 +3,7 @@ opens the same tool as the button; a personal legal problem opens free legal aid
 
 from __future__ import annotations
 
-from handlers.context import Context
+from bot.context import Context
 from handlers.menu import MENU_ITEMS
 
 # A request may trail this many words after its phrase ("kiểm tra hộ nghèo giúp tôi").

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.context import IDLE, Context
 from bot.messages import Button, Reply
+from content.localities import province_code
 from handlers import contacts, yesno
-from handlers.context import IDLE, Context
-from handlers.locality import province_code
 
 STATE = "legal_check"
 
@@ -94,7 +94,7 @@ def _after_buttons(ctx: Context, reason_faq: str | None = None) -> tuple[Button,
     guide = ctx.content.legal_aid
     ids = [i for i in (reason_faq, guide.papers_faq, guide.how_faq) if i]
     buttons = [Button(ctx.content.entries[i].questions[0], f"faq:{i}") for i in ids]
-    if not province_code(ctx, ctx.citizen.locality_id):
+    if not province_code(ctx.content, ctx.citizen.locality_id):
         buttons.append(Button(ctx.msgs.menu_locality, "m:loc"))
     buttons.append(ctx.menu_button())
     return tuple(buttons)
@@ -111,7 +111,7 @@ HOTLINE_HOURS = " Giờ làm việc: {hours}."
 def contact_text(ctx: Context) -> str:
     """Where to ask for legal aid: the province's centre when it has a checked number, else the
     national hotline first (free, office hours) and what is known of the centre after it."""
-    code = province_code(ctx, ctx.citizen.locality_id)
+    code = province_code(ctx.content, ctx.citizen.locality_id)
     found = contacts.for_province(ctx, "legal_aid", code)
     hotlines = [c for c in found if c.province_code is None]
     centres = [c for c in found if c.province_code is not None]

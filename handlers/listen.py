@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.context import Context
 from bot.messages import AudioRef, Reply
-from handlers.context import Context
 from handlers.menu import menu
 
 

@@ -6,17 +6,21 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.context import IDLE, Context
 from bot.messages import Button, Reply
+from content.localities import PLACES, locality_name, province_code
 from content.normalize import fold
-from content.places import Places, Resolved
+from content.places import Resolved
 from content.schema import NATIONAL
-from handlers.context import IDLE, Context
+from db import subscriptions
+from db.subscriptions import Follow
 from handlers.menu import menu
 
 CHOOSING_LOCALITY = "choosing_locality"
 MATCH_CUTOFF = 82
 NONE_LISTED = "none"  # "Không có trong danh sách"
-PLACES = Places()  # loaded on first use
+# Set in the conversation data while the chooser runs for a subscription ("Đăng ký nhận thông báo").
+THEN_SUBSCRIBE = "subscribe"
 
 
 @dataclass(frozen=True)
@@ -92,39 +96,35 @@ def choice_of(ctx: Context, resolved: Resolved) -> Choice:
     return Choice(resolved.code, label, now)
 
 
-def locality_name(ctx: Context, locality_id: str | None) -> str | None:
-    if not locality_id:
-        return None
-    if locality_id in ctx.content.localities:
-        return ctx.content.localities[locality_id].name
-    return PLACES.describe(locality_id)
-
-
-def province_code(ctx: Context, locality_id: str | None) -> str | None:
-    """Today's province of a stored locality, for local contacts."""
-    if not locality_id:
-        return None
-    loc = ctx.content.localities.get(locality_id)
-    if loc is not None:
-        return loc.province_code
-    return PLACES.province_code_of(locality_id)
-
-
 async def save(ctx: Context, choice: Choice) -> list[Reply]:
-    from handlers import subscriptions
-
-    then_subscribe = ctx.data.get("then") == subscriptions.THEN_SUBSCRIBE
+    then_subscribe = ctx.data.get("then") == THEN_SUBSCRIBE
     ctx.citizen.locality_id = choice.locality_id
     ctx.set_state(IDLE)
     text = ctx.msgs.locality_saved.format(name=choice.name)
     if choice.now:
         text += "\n" + ctx.msgs.locality_now.format(now=choice.now)
     # Announcements follow the citizen's locality; a subscription waiting for it is made now.
-    note = await subscriptions.follow_locality(ctx, subscribe=then_subscribe)
+    note = await follow_locality(ctx, subscribe=then_subscribe)
     if note:
         text += "\n\n" + note
     reply = menu(ctx, f"{text}\n\n{ctx.msgs.menu_prompt}")
     return [Reply(reply.text, (*reply.buttons, Button(ctx.msgs.btn_contacts, "m:contacts")))]
+
+
+async def follow_locality(ctx: Context, subscribe: bool) -> str | None:
+    """After the citizen's locality changed: a subscription waiting for it is made, and an
+    existing one moves with the citizen. Returns a sentence for the reply, if any."""
+    place = ctx.citizen.locality_id
+    if not place or place == NATIONAL:
+        return None
+    code = province_code(ctx.content, place)
+    outcome = await subscriptions.follow(
+        ctx.session, ctx.citizen.id, place, code, subscribe, ctx.now
+    )
+    if outcome is Follow.NONE:
+        return None
+    said = ctx.msgs.subscribed if outcome is Follow.SUBSCRIBED else ctx.msgs.subscription_moved
+    return said.format(place=locality_name(ctx.content, place) or place)
 
 
 async def choose(ctx: Context, locality_id: str) -> list[Reply]:

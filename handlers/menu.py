@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.context import Context
 from bot.messages import Button, Kind, Reply
-from handlers.context import Context
 
 MENU_ITEMS = (
     ("menu_faq", "m:faq"),

@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import or_, select
 
+from bot.context import IDLE, Context
 from bot.messages import Button, Reply
 from db.models import Question
-from handlers.context import IDLE, Context
 from handlers.faq import question_of
 
 AWAITING_QUESTION = "awaiting_officer_question"

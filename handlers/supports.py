@@ -3,9 +3,9 @@ projects and benefits that may apply, each with a button to its FAQ entry."""
 
 from __future__ import annotations
 
+from bot.context import IDLE, Context
 from bot.messages import Button, Reply
 from handlers import yesno
-from handlers.context import IDLE, Context
 
 STATE = "supports_finder"
 MAX_BUTTONS = 10

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.context import Context
 from bot.messages import Button, Reply
 from content.normalize import fold
-from handlers.context import Context
 
 # Folded phrases of someone who does not know the answer ("không biết", "ko rõ").
 UNSURE = (

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Button, Inbound
 from content.loader import Content
+from content.localities import province_code
 from content.messages import Messages
 from content.search import SearchIndex
 from db.models import Citizen, Question, QuestionStatus
@@ -21,6 +22,8 @@ IDLE = "idle"
 
 @dataclass
 class Context:
+    """One inbound message being handled, and what its handler may read and change."""
+
     inbound: Inbound
     session: AsyncSession
     content: Content
@@ -73,7 +76,7 @@ class Context:
             normalized_text=normalized,
             channel=self.citizen.channel,
             locality_id=self.citizen.locality_id,
-            province_code=_province_code(self),
+            province_code=province_code(self.content, self.citizen.locality_id),
             status=fields.pop("status", QuestionStatus.NEW),
             created_at=self.now,
             updated_at=self.now,
@@ -82,9 +85,3 @@ class Context:
         await self.session.commit()
         self.questions_logged.append(question.id)
         return question
-
-
-def _province_code(ctx: Context) -> str | None:
-    from handlers.locality import province_code
-
-    return province_code(ctx, ctx.citizen.locality_id)
