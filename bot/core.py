@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import handlers
+from bot.channel import StillHandling
 from bot.context import IDLE, Context
-from bot.messages import Address, Inbound, Kind, Reply
+from bot.messages import Inbound, Kind, Reply, storable_inbound
 from bot.outbox import Outbox, OutboxContent, claim_new
 from content.loader import Content
 from content.normalize import clean_display
@@ -66,58 +66,8 @@ MARK_DONE = (
 )
 
 
-# What no database stores: UTF-16 surrogates (a lone "\ud800" in a platform's JSON) and NUL.
-UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
-MAX_DISPLAY_NAME = 200  # the column's length
-
-
-def storable(value: Any) -> Any:
-    """A value from a platform as every database stores it: a surrogate becomes U+FFFD, a NUL
-    is dropped, in strings, lists and dictionaries (keys too). What needs no change is
-    returned as it is (the same object)."""
-    if isinstance(value, str):
-        return UNSTORABLE.sub(_replacement, value) if UNSTORABLE.search(value) else value
-    if isinstance(value, dict):
-        clean = {storable(k): storable(v) for k, v in value.items()}
-        same = all(k in value and value[k] is v for k, v in clean.items())
-        return value if same and len(clean) == len(value) else clean
-    if isinstance(value, list | tuple):
-        items = [storable(v) for v in value]
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
-    return value
-
-
-def _replacement(match: re.Match[str]) -> str:
-    return "" if match.group() == "\x00" else "\ufffd"
-
-
-def storable_inbound(inbound: Inbound) -> Inbound:
-    """The inbound with every field storable (see `storable`) and the name within its column;
-    the same object when nothing needed a change (nearly always)."""
-    name = storable(inbound.display_name)
-    if name and len(name) > MAX_DISPLAY_NAME:
-        name = name[:MAX_DISPLAY_NAME]
-    fields = {
-        "text": storable(inbound.text),
-        "payload": storable(inbound.payload),
-        "event_id": storable(inbound.event_id),
-        "media": storable(inbound.media),
-        "display_name": name,
-    }
-    user_id = storable(inbound.address.user_id)
-    if user_id is inbound.address.user_id and all(
-        value is getattr(inbound, key) for key, value in fields.items()
-    ):
-        return inbound
-    return replace(inbound, address=Address(inbound.address.channel, user_id), **fields)
-
-
 # An event taken this long ago and not finished was left by a worker that died.
 STALE_AFTER = dt.timedelta(seconds=20)
-
-
-class StillHandling(Exception):
-    """The event is being handled by another attempt: the platform should retry later."""
 
 
 @dataclass

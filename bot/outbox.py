@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channel import DeliveryError
 from db.models import Citizen, Message, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -43,26 +44,6 @@ RECORD_SENT = (
 
 # What a channel makes of one reply for its outbox row: the text and the payload (buttons, audio).
 OutboxContent = tuple[str, dict[str, Any] | None]
-
-
-class DeliveryError(Exception):
-    """A send that failed. `retry` says whether trying again later may succeed;
-    `unreachable` that the citizen cannot be reached at all (blocked the bot)."""
-
-    def __init__(
-        self,
-        message: str,
-        retry: bool = True,
-        unreachable: bool = False,
-        retry_after: float | None = None,
-        waiting_citizen: bool = False,
-    ):
-        super().__init__(message)
-        self.retry = retry
-        self.unreachable = unreachable
-        self.retry_after = retry_after
-        # Refused until the citizen writes again (Zalo's messaging window).
-        self.waiting_citizen = waiting_citizen
 
 
 class Sender(Protocol):

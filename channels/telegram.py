@@ -32,9 +32,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from app.settings import Settings
-from bot.core import Core, StillHandling
+from bot.channel import DeliveryError, StillHandling
+from bot.core import Core
 from bot.messages import Address, Inbound, Kind, Reply
-from bot.outbox import DeliveryError, Outbox, OutboxContent
+from bot.outbox import Outbox, OutboxContent
 from bot.render import split_text
 from channels.media import keep_media
 from channels.telegram_http import AiohttpRequest

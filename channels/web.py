@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app import keys
 from app.pages import render
-from bot.core import StillHandling
+from bot.channel import StillHandling
 from bot.messages import Address, Inbound, Kind
 from dashboard.auth import set_cookie
 from db.models import Citizen, Message

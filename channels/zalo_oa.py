@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
 from bot import render
-from bot.core import Core, StillHandling, storable
-from bot.messages import Address, Inbound, Kind, Reply
-from bot.outbox import DeliveryError, Outbox, OutboxContent, release_waiting
+from bot.channel import DeliveryError, StillHandling
+from bot.core import Core
+from bot.messages import Address, Inbound, Kind, Reply, storable
+from bot.outbox import Outbox, OutboxContent, release_waiting
 from bot.render import split_text
 from channels import zalo_oa_api as api
 from channels.media import keep_media

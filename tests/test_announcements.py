@@ -14,8 +14,9 @@ from sqlalchemy import func, insert, select
 
 from app import keys
 from bot import announcements as svc
+from bot.channel import DeliveryError
 from bot.messages import Address, Inbound, Kind
-from bot.outbox import ConversationLogSender, DeliveryError
+from bot.outbox import ConversationLogSender
 from db.models import (
     Announcement,
     AuditEntry,

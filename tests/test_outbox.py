@@ -16,7 +16,8 @@ import aiohttp
 from sqlalchemy import bindparam, event, func, select, update
 
 from app.settings import PROJECT_DIR
-from bot.outbox import ConversationLogSender, DeliveryError, GroupCommit, Outbox, enqueue
+from bot.channel import DeliveryError
+from bot.outbox import ConversationLogSender, GroupCommit, Outbox, enqueue
 from db.models import Citizen, Message, OutboxMessage, OutboxStatus
 from db.session import make_engine, make_session_factory
 from tests.conftest import run_cli

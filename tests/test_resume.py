@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.runtime import Runtime
-from bot.core import STALE_AFTER, StillHandling
+from bot.channel import StillHandling
+from bot.core import STALE_AFTER
 from bot.messages import Address, Inbound, Kind
 from db.models import Message, Question
 
