@@ -9,6 +9,7 @@ import hmac
 import itertools
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 # Endpoints, appended to ZALO_API_BASE (https://openapi.zalo.me) / ZALO_OAUTH_BASE
@@ -22,6 +23,17 @@ SECRET_KEY_HEADER = "secret_key"  # the app secret, on the OAuth endpoint
 SIGNATURE_HEADER = "X-ZEvent-Signature"  # on webhook events, "mac=<hex>"
 
 TEXT_LIMIT = 2000  # characters a message (one source; kept conservative)
+
+# Buttons under a consultation message (the template attachment): at most 4, titles of at most
+# 35 characters (the strictest figures of the sources). A tap on an oa.query.* button comes back
+# as a user_send_text whose text is the button's payload: ours start with BUTTON_PREFIX, so they
+# cannot be taken for something typed. "hide": the payload is not shown in the citizen's chat.
+MAX_BUTTONS = 4
+MAX_BUTTON_TITLE = 35
+BUTTON_PREFIX = "#cn:"
+MAX_PAYLOAD = 64  # our button payloads' length (Telegram's callback limit); Zalo allows 1000
+QUERY_BUTTON = "oa.query.hide"
+PHONE_BUTTON = "oa.open.phone"
 
 # Error codes (HTTP 200 with "error" != 0)
 RATE_LIMITED = -32
@@ -157,6 +169,54 @@ def _check_id(value: Any, name: str) -> None:
 
 def text_message(user_id: str, text: str) -> dict[str, Any]:
     return {"recipient": {"user_id": user_id}, "message": {"text": text}}
+
+
+def buttons_message(
+    user_id: str,
+    text: str,
+    buttons: Sequence[tuple[str, str]],
+    phones: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """A text message with the button template: (label, payload) choices first, then
+    (label, number) dial buttons, at most MAX_BUTTONS in all. The text keeps its numbered
+    choices: some Zalo clients do not draw the buttons."""
+    items = [
+        {"title": _title(label), "type": QUERY_BUTTON, "payload": BUTTON_PREFIX + payload}
+        for label, payload in buttons
+    ]
+    for label, number in phones:
+        code = phone_code(number)
+        if code:
+            items.append(
+                {"title": _title(label), "type": PHONE_BUTTON, "payload": {"phone_code": code}}
+            )
+    message: dict[str, Any] = {"text": text}
+    if items:
+        message["attachment"] = {
+            "type": "template",
+            "payload": {"template_type": "button", "buttons": items[:MAX_BUTTONS]},
+        }
+    return {"recipient": {"user_id": user_id}, "message": message}
+
+
+def _title(label: str) -> str:
+    return label if len(label) <= MAX_BUTTON_TITLE else label[: MAX_BUTTON_TITLE - 1].rstrip() + "…"
+
+
+def phone_code(number: str) -> str | None:
+    """A Vietnamese number as oa.open.phone wants it ("0912 345 678" -> "84912345678"); None
+    when it is not a phone number."""
+    digits = re.sub(r"[\s.\-()]", "", number).removeprefix("+")
+    if digits.startswith("0"):
+        digits = "84" + digits[1:]
+    return digits if digits.isdigit() and 9 <= len(digits) <= 15 else None
+
+
+def tapped_payload(text: str) -> str | None:
+    """The payload of one of our buttons when a user_send_text is a tap on it, else None."""
+    if not text.startswith(BUTTON_PREFIX):
+        return None
+    return text[len(BUTTON_PREFIX) :].strip()[:MAX_PAYLOAD] or None
 
 
 def image_message(user_id: str, url: str, caption: str | None = None) -> dict[str, Any]:

@@ -1,9 +1,13 @@
 """A fake Zalo OpenAPI and OAuth server of ours on 127.0.0.1: the consultation send endpoint and
 the v4 token endpoint with the documented request and response shapes and error codes, single-use
-refresh tokens, media downloads, failure injection, and every call recorded."""
+refresh tokens, media downloads, failure injection, and every call recorded. A button template
+that the real API would refuse (more than 4 buttons, a title over 35 characters, an unknown type,
+a malformed payload) is refused with -201. Paths, headers and codes are spelled here, not
+imported from the adapter."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import time
@@ -11,7 +15,49 @@ from typing import Any
 
 from aiohttp import web
 
-from channels import zalo_oa_api as api
+SEND_CONSULTATION = "/v3.0/oa/message/cs"
+OAUTH_ACCESS_TOKEN = "/v4/oa/access_token"
+ACCESS_TOKEN_HEADER = "access_token"
+SECRET_KEY_HEADER = "secret_key"
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+BAD_PARAMETER = -201
+BUTTON_TYPES = {"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.phone", "oa.open.sms"}
+MAX_BUTTONS, MAX_TITLE, MAX_QUERY = 4, 35, 1000
+
+
+def signature(app_id: str, raw: bytes, timestamp: str, oa_secret_key: str) -> str:
+    """Zalo's X-ZEvent-Signature: sha256_hex(app_id + raw body + timestamp + OA secret key)."""
+    return hashlib.sha256(
+        app_id.encode() + raw + timestamp.encode() + oa_secret_key.encode()
+    ).hexdigest()
+
+
+def template_fault(message: dict[str, Any]) -> str | None:
+    """Why the real API would refuse this message's button template; None when it is fine."""
+    attachment = message.get("attachment")
+    if attachment is None or attachment.get("type") != "template":
+        return None
+    payload = attachment.get("payload") or {}
+    if payload.get("template_type") != "button":
+        return None
+    buttons = payload.get("buttons")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_BUTTONS:
+        return "buttons: 1 to 4"
+    for button in buttons:
+        title, kind, data = button.get("title"), button.get("type"), button.get("payload")
+        if not isinstance(title, str) or not 1 <= len(title) <= MAX_TITLE:
+            return f"title: 1 to {MAX_TITLE} characters"
+        if kind not in BUTTON_TYPES:
+            return f"unknown button type {kind!r}"
+        if kind.startswith("oa.query.") and not (
+            isinstance(data, str) and 1 <= len(data) <= MAX_QUERY
+        ):
+            return "query payload: a string of 1 to 1000 characters"
+        if kind == "oa.open.phone" and not (
+            isinstance(data, dict) and str(data.get("phone_code", "")).isdigit()
+        ):
+            return "phone payload: {phone_code: digits}"
+    return None
 
 
 class FakeZalo:
@@ -24,14 +70,15 @@ class FakeZalo:
         self.sent: list[dict[str, Any]] = []
         self.oauth_calls: list[dict[str, Any]] = []
         self.failures: list[dict[str, Any]] = []
+        self.refused: list[dict[str, Any]] = []  # malformed templates, answered -201
         self.files: dict[str, bytes] = {}
         self._counter = itertools.count(1)
         self.url = ""
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_post(api.SEND_CONSULTATION, self._send)
-        app.router.add_post(api.OAUTH_ACCESS_TOKEN, self._token)
+        app.router.add_post(SEND_CONSULTATION, self._send)
+        app.router.add_post(OAUTH_ACCESS_TOKEN, self._token)
         app.router.add_get("/media/{name}", self._media)
         return app
 
@@ -48,10 +95,8 @@ class FakeZalo:
     def sign(self, event: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
         """An event as Zalo sends it: the JSON body and its X-ZEvent-Signature."""
         raw = json.dumps(event, ensure_ascii=False).encode()
-        mac = api.event_signature(
-            str(event["app_id"]), raw, str(event["timestamp"]), self.oa_secret_key
-        )
-        return raw, {api.SIGNATURE_HEADER: f"mac={mac}", "Content-Type": "application/json"}
+        mac = signature(str(event["app_id"]), raw, str(event["timestamp"]), self.oa_secret_key)
+        return raw, {SIGNATURE_HEADER: f"mac={mac}", "Content-Type": "application/json"}
 
     def event(self, name: str, user: str, **message: Any) -> dict[str, Any]:
         return {
@@ -66,7 +111,11 @@ class FakeZalo:
 
     async def _send(self, request: web.Request) -> web.Response:
         body = await request.json()
-        token = request.headers.get(api.ACCESS_TOKEN_HEADER, "")
+        token = request.headers.get(ACCESS_TOKEN_HEADER, "")
+        fault = template_fault(body.get("message") or {})
+        if fault:  # never shown to the citizen: kept apart from what was sent
+            self.refused.append({"token": token, "fault": fault, **body})
+            return web.json_response({"error": BAD_PARAMETER, "message": fault})
         self.sent.append({"token": token, **body})
         if token not in self.access_tokens:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
@@ -88,7 +137,7 @@ class FakeZalo:
         form = dict(await request.post())
         self.oauth_calls.append(form)
         if (
-            request.headers.get(api.SECRET_KEY_HEADER) != self.app_secret
+            request.headers.get(SECRET_KEY_HEADER) != self.app_secret
             or form.get("app_id") != self.app_id
         ):
             return web.json_response(
