@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from app import keys
-from app.pages import render
+from app.html import render
 from dashboard import bulletins
 from db.models import Bulletin
 

@@ -13,15 +13,14 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import audio_pages as audio
 from app import keys, pages
+from app.html import templates
 from app.runtime import Knowledge, start_runtime
 from app.settings import Settings, secret_key
 from bot.outbox import ConversationLogSender, Outbox
 from channels import web as chat
-from content.amounts import group_thousands
 from dashboard import announcements, dialogue, reports
 from dashboard import inbox as dashboard
 
@@ -40,17 +39,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
-
-
-def templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),  # citizen text is always escaped
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["group_thousands"] = group_thousands
-    return env
 
 
 def create_app(

@@ -6,13 +6,14 @@ import asyncio
 import datetime as dt
 import os
 import secrets
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import keys
+from app.html import render
+from dashboard.views import render_page
 from db.models import ProcessedEvent
 
 HEALTH_TIMEOUT = 2.0  # seconds the write probe may take before the database counts as down
@@ -29,17 +30,6 @@ ERRORS = {
 }
 
 
-def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:
-    from dashboard.auth import csrf_token
-
-    template = request.app[keys.TEMPLATES].get_template(name)
-    from dashboard.auth import OFFICER_KEY
-
-    context.setdefault("officer", request.get(OFFICER_KEY))
-    context.setdefault("csrf", csrf_token(request))
-    return web.Response(text=template.render(**context), status=status, content_type="text/html")
-
-
 @web.middleware
 async def error_pages(request: web.Request, handler):  # type: ignore[no-untyped-def]
     try:
@@ -53,7 +43,10 @@ async def error_pages(request: web.Request, handler):  # type: ignore[no-untyped
             title, message = ERRORS[exc.status]
             if exc.text and not exc.text.startswith(f"{exc.status}:"):
                 message = exc.text
-            return render(request, "error.html", status=exc.status, title=title, message=message)
+            # An officer's error page keeps the dashboard menu.
+            return render_page(
+                request, "error.html", status=exc.status, title=title, message=message
+            )
         raise
 
 

@@ -15,10 +15,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from app import keys
-from app.pages import render
+from app.html import render, set_cookie
 from bot.channel import StillHandling
 from bot.messages import Address, Inbound, Kind
-from dashboard.auth import set_cookie
 from db.models import Citizen, Message
 
 log = logging.getLogger(__name__)

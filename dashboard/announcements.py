@@ -10,10 +10,10 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app import keys
-from app.pages import render
 from bot import announcements as svc
-from dashboard.auth import OFFICER_KEY, check_csrf, require_role
-from dashboard.inbox import _vn_time
+from dashboard.access import OFFICER_KEY, require_role
+from dashboard.login import check_csrf
+from dashboard.views import render_page, vn_time
 from db.models import Announcement, AnnouncementStatus, Bulletin, Officer
 from db.officers import audit
 
@@ -99,13 +99,13 @@ async def _page(
             "title": a.title,
             "place": target.name if target else a.locality_id,
             "status": AnnouncementStatus.LABELS.get(a.status, a.status),
-            "created": _vn_time(a.created_at),
+            "created": vn_time(a.created_at),
             "p": progress[a.id],
             "draft": a.status == AnnouncementStatus.DRAFT,
         }
         for a, target in shown
     ]
-    return render(
+    return render_page(
         request,
         "announcements.html",
         status=status,
@@ -193,15 +193,15 @@ async def detail(request: web.Request) -> web.Response:
     audio_url = lib.url(announcement.audio_key) if announcement.audio_key else None
     variants = _variants(content.messages, announcement, place, audio_url)
     meta = lib.meta(announcement.audio_key) if announcement.audio_key else None
-    return render(
+    return render_page(
         request,
         "announcement.html",
         a=announcement,
         place=place,
         status_label=AnnouncementStatus.LABELS.get(announcement.status, announcement.status),
-        created=_vn_time(announcement.created_at),
-        sent=_vn_time(announcement.sent_at) if announcement.sent_at else None,
-        done=_vn_time(announcement.done_at) if announcement.done_at else None,
+        created=vn_time(announcement.created_at),
+        sent=vn_time(announcement.sent_at) if announcement.sent_at else None,
+        done=vn_time(announcement.done_at) if announcement.done_at else None,
         variants=variants,
         audio_length=_length(meta["duration_s"]) if meta else None,
         reach=[

@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from app import keys
-from app.pages import render
 from content.audit import KINDS, Finding, audit_content, count_findings
 from content.loader import STALE_AFTER_DAYS, Content
 from content.schema import vn_date
-from dashboard.auth import require_role
+from dashboard.access import require_role
+from dashboard.views import render_page
 from db.contacts import VN_OFFSET, load_overrides, merged
 
 PATH = "/dashboard/content-audit"  # /dashboard/audit is the log of officers' actions
@@ -71,7 +71,7 @@ async def audit_page(request: web.Request) -> web.Response:
         }
         for kind in KINDS
     ]
-    return render(
+    return render_page(
         request,
         "audit_content.html",
         day=day.isoformat(),

@@ -12,10 +12,11 @@ from aiohttp import web
 from sqlalchemy import or_, select
 
 from app import keys
-from app.pages import render
 from audio.bulletins import RecordingError, clean_script, decode_upload, save_recording
 from audio.bulletins import recording_path as stored_recording
-from dashboard.auth import OFFICER_KEY, check_csrf, read_session, require_role
+from dashboard.access import OFFICER_KEY, require_role
+from dashboard.login import check_csrf, read_session
+from dashboard.views import render_page
 from db.models import AudioRecording, Bulletin, Officer
 from db.officers import audit
 
@@ -62,7 +63,7 @@ async def index(request: web.Request) -> web.Response:
             query = query.where(Bulletin.locality_id == officer.locality_id)
         bulletins = list((await db.execute(query)).scalars())
         recordings = await _recordings(db, officer)
-    return render(
+    return render_page(
         request,
         "bulletins.html",
         text=text,
@@ -138,7 +139,7 @@ async def editor(request: web.Request) -> web.Response:
     script = clean_script(
         bulletin.script or {"segments": [{"kind": "text", "text": bulletin.text}]}
     )
-    return render(
+    return render_page(
         request,
         "bulletin.html",
         b=bulletin,

@@ -14,13 +14,13 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app import keys
-from app.pages import render
 from content.guides import PHONE_PATTERN, Contact
 from content.localities import PLACES
 from content.schema import NATIONAL, vn_date
-from dashboard.auth import OFFICER_KEY, check_csrf, require_role
-from dashboard.inbox import ACTING_ROLES, _vn_time
+from dashboard.access import OFFICER_KEY, require_role
+from dashboard.login import check_csrf
 from dashboard.privacy import mask, masks_for
+from dashboard.views import ACTING_ROLES, render_page, vn_time
 from db.contacts import (
     FIELDS,
     Override,
@@ -104,7 +104,7 @@ async def list_page(request: web.Request) -> web.Response:
     codes = sorted({c.province_code for c in visible if c.province_code})
     if province:
         visible = [c for c in visible if c.province_code == province]
-    return render(
+    return render_page(
         request,
         "contacts.html",
         rows=[_row(c, officer, provinces) for c in visible],
@@ -194,7 +194,7 @@ async def _form(
             .all()
         )
     content = request.app[keys.RUNTIME].knowledge.content
-    return render(
+    return render_page(
         request,
         "contact.html",
         status=status,
@@ -211,7 +211,7 @@ async def _form(
         lengths=MAX_LENGTHS,
         history=[
             {
-                "when": _vn_time(e.created_at),
+                "when": vn_time(e.created_at),
                 "username": e.username,
                 "action": e.action,
                 "detail": e.detail,

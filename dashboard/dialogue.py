@@ -10,11 +10,11 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app import keys
-from app.pages import render
 from bot.outbox import enqueue
-from dashboard.auth import OFFICER_KEY, check_csrf, require_role
-from dashboard.inbox import ACTING_ROLES
+from dashboard.access import OFFICER_KEY, require_role
+from dashboard.login import check_csrf
 from dashboard.privacy import mask, masks_for
+from dashboard.views import ACTING_ROLES, render_page
 from db.models import Citizen, DialogueItem, DialogueSession, Officer, Question, QuestionStatus
 from db.officers import audit, in_scope, scope_of
 from db.reports import minutes
@@ -38,7 +38,7 @@ async def index(request: web.Request) -> web.Response:
             .all()
         )
     sessions = [s for s in rows if sees_session(request[OFFICER_KEY], s)]
-    return render(
+    return render_page(
         request,
         "sessions.html",
         sessions=sessions,
@@ -116,7 +116,7 @@ async def detail(request: web.Request) -> web.Response:
         }
         for row, answer in (found.items if found else [])
     ]
-    return render(
+    return render_page(
         request, "session.html", s=dialogue, items=items, can_act=officer.role in ACTING_ROLES
     )
 

@@ -1,62 +1,35 @@
-"""The officers' dashboard: login, the question inbox (filters, groups of similar questions,
-paging, counts) and the audit log; a question's own page is in `dashboard.questions`."""
+"""The officers' question inbox: filters, groups of similar questions, paging, counts, and
+the audit log."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import math
-import secrets
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
 from app import keys
-from app.pages import render
 from content.normalize import fold
-from dashboard.auth import (
-    OFFICER_KEY,
-    SESSION_COOKIE,
-    check_csrf,
-    current_officer,
-    end_session,
-    log_in,
-    require_role,
-    set_cookie,
-    start_session,
-)
+from dashboard.access import OFFICER_KEY, require_role
+from dashboard.login import current_officer
 from dashboard.privacy import mask, masks_for
+from dashboard.views import ACTING_ROLES, DELIVERY_LABELS, render_page, vn_time
 from db.models import (
     AuditEntry,
     Citizen,
-    Officer,
     OutboxMessage,
     Question,
     QuestionStatus,
 )
-from db.officers import audit, scope_conditions
+from db.officers import scope_conditions
 from db.reports import day_bounds
 
 PAGE_SIZE = 50
 GROUP_SIMILARITY = 85
-ACTING_ROLES = ("admin", "officer")
-DELIVERY_LABELS = {
-    "pending": "đang gửi",
-    "sending": "đang gửi",
-    "sent": "đã gửi",
-    "failed": "gửi không được",
-    "unreachable": "người dân đã chặn hoặc rời kênh",
-    "waiting_citizen": "chờ người dân nhắn lại",
-}
-
-
-def _vn_time(value: dt.datetime) -> str:
-    local = value + dt.timedelta(hours=7)
-    return local.strftime("%d/%m/%Y %H:%M")
 
 
 @web.middleware
@@ -70,61 +43,6 @@ async def require_officer(request: web.Request, handler):  # type: ignore[no-unt
         raise web.HTTPForbidden(text="Bạn cần đăng nhập lại.")
     request[OFFICER_KEY] = officer
     return await handler(request)
-
-
-LOGIN_COOKIE = "caunoi_login"
-
-
-def _login_form(
-    request: web.Request, status: int = 200, error: str | None = None, username: str = ""
-) -> web.Response:
-    """The login form with a fresh CSRF token, bound to a short-lived signed cookie."""
-    token = secrets.token_urlsafe(16)
-    response = render(
-        request, "login.html", status=status, error=error, username=username, csrf=token
-    )
-    signed = URLSafeTimedSerializer(request.app[keys.SECRET], salt="login").dumps(token)
-    set_cookie(request, response, LOGIN_COOKIE, signed, 3600)
-    return response
-
-
-async def login_page(request: web.Request) -> web.Response:
-    return _login_form(request)
-
-
-def _login_csrf_ok(request: web.Request, sent: str) -> bool:
-    try:
-        expected = URLSafeTimedSerializer(request.app[keys.SECRET], salt="login").loads(
-            request.cookies.get(LOGIN_COOKIE, ""), max_age=3600
-        )
-    except BadSignature:
-        return False
-    return bool(sent) and hmac.compare_digest(sent, str(expected))
-
-
-async def login(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    if not _login_csrf_ok(request, str(form.get("csrf", ""))):
-        raise web.HTTPForbidden(text="Phiên đăng nhập đã hết hạn. Hãy tải lại trang đăng nhập.")
-    username = str(form.get("username", "")).strip().lower()[:64]
-    password = str(form.get("password", ""))[:200]
-    outcome = await log_in(request, username, password)  # throttled and audited
-    if not isinstance(outcome, Officer):
-        return _login_form(request, *outcome, username=username)
-    response = web.HTTPSeeOther("/dashboard")
-    await start_session(request, response, outcome)
-    raise response
-
-
-async def logout(request: web.Request) -> web.StreamResponse:
-    await check_csrf(request)
-    await end_session(request)  # a kept copy of the cookie opens nothing from now on
-    async with request.app[keys.SESSIONS]() as db:
-        await audit(db, request[OFFICER_KEY], "logout")
-        await db.commit()
-    response = web.HTTPSeeOther("/dashboard/login")
-    response.del_cookie(SESSION_COOKIE, path="/")
-    raise response
 
 
 def _filters(request: web.Request) -> dict[str, Any]:
@@ -204,7 +122,7 @@ async def inbox(request: web.Request) -> web.Response:
     items = [
         {
             "id": q.id,
-            "created": _vn_time(q.created_at),
+            "created": vn_time(q.created_at),
             "text": mask(q.text if len(q.text) <= 300 else q.text[:299] + "…", masked, [name]),
             "normalized": q.normalized_text,
             "channel": q.channel,
@@ -216,7 +134,7 @@ async def inbox(request: web.Request) -> web.Response:
         for q, name in rows
     ]
     query = urlencode({k: v for k, v in request.query.items() if k != "page"})
-    return render(
+    return render_page(
         request,
         "inbox.html",
         groups=group_similar(items),
@@ -268,7 +186,7 @@ async def audit_page(request: web.Request) -> web.Response:
         )
     entries = [
         {
-            "when": _vn_time(e.created_at),
+            "when": vn_time(e.created_at),
             "username": e.username,
             "action": e.action,
             "target": e.target,
@@ -276,17 +194,15 @@ async def audit_page(request: web.Request) -> web.Response:
         }
         for e in rows
     ]
-    return render(request, "audit.html", entries=entries)
+    return render_page(request, "audit.html", entries=entries)
 
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/dashboard", inbox)
-    app.router.add_get("/dashboard/login", login_page)
-    app.router.add_post("/dashboard/login", login)
-    app.router.add_post("/dashboard/logout", logout)
     app.router.add_get("/dashboard/audit", audit_page)
-    # The question routes import this module's helpers, so they are set up from here.
-    from dashboard import contacts, questions
+    from dashboard import contacts, login, questions
+
+    login.setup(app)
 
     questions.setup(app)
     contacts.setup(app)

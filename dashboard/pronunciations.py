@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from app import keys
-from app.pages import render
 from audio.pronunciations import STORE, PronunciationError, list_edits, save_edit
 from audio.speech import normalize_for_speech
-from dashboard.auth import OFFICER_KEY, check_csrf, require_role
+from dashboard.access import OFFICER_KEY, require_role
+from dashboard.login import check_csrf
+from dashboard.views import render_page
 
 EDITORS = ("admin", "officer")
 SAVED = {
@@ -36,7 +37,7 @@ async def show_list(
     sample = request.query.get("thu", "").strip()[:500]
     saved = request.query.get("luu", "")
     action = request.query.get("viec", "")
-    return render(
+    return render_page(
         request,
         "pronunciations.html",
         status=status,

@@ -10,11 +10,11 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app import keys
-from app.pages import render
 from bot.outbox import enqueue
-from dashboard.auth import OFFICER_KEY, check_csrf, require_role
-from dashboard.inbox import ACTING_ROLES, DELIVERY_LABELS, _vn_time
+from dashboard.access import OFFICER_KEY, require_role
+from dashboard.login import check_csrf
 from dashboard.privacy import mask, mask_name, masks_for
+from dashboard.views import ACTING_ROLES, DELIVERY_LABELS, render_page, vn_time
 from db.models import Citizen, Message, OutboxMessage, Question, QuestionStatus
 from db.officers import audit, in_scope
 
@@ -74,13 +74,13 @@ async def question_page(request: web.Request) -> web.Response:
         await audit(db, officer, "view_question", str(q.id))
         await db.commit()
     masked, names = masks_for(officer), [citizen.display_name]
-    return render(
+    return render_page(
         request,
         "question.html",
         q=q,
         text=mask(q.text, masked, names),
         officer_answer=mask(q.officer_answer, masked, names),
-        created=_vn_time(q.created_at),
+        created=vn_time(q.created_at),
         citizen_name=mask_name(citizen.display_name, masked),
         locality=q.locality_id,
         status_label=QuestionStatus.LABELS.get(q.status, q.status),
@@ -91,7 +91,7 @@ async def question_page(request: web.Request) -> web.Response:
         conversation=[
             {
                 "direction": m.direction,
-                "when": _vn_time(m.created_at),
+                "when": vn_time(m.created_at),
                 # The bot greets the citizen by name: a viewer sees that name masked too.
                 "text": mask(m.text, masked, names),
             }

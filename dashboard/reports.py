@@ -8,12 +8,12 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app import keys
-from app.pages import render
 from content.schema import NATIONAL
 from dashboard import exports
-from dashboard.auth import OFFICER_KEY
+from dashboard.access import OFFICER_KEY
 from dashboard.dialogue import sees_session
 from dashboard.privacy import masks_for
+from dashboard.views import render_page
 from db.models import Question
 from db.officers import scope_conditions, scope_of
 from db.reports import minutes, questions_for_report, stats_of
@@ -123,7 +123,9 @@ async def stats_page(request: web.Request) -> web.Response:
     content = request.app[keys.RUNTIME].knowledge.content
     stats = stats_of(rows)
     topics = [(content.topics[t].title if t in content.topics else t, n) for t, n in stats.by_topic]
-    return render(request, "stats.html", stats=stats, topics=topics, chart=bar_chart(stats.by_week))
+    return render_page(
+        request, "stats.html", stats=stats, topics=topics, chart=bar_chart(stats.by_week)
+    )
 
 
 def deep_links(request: web.Request) -> list[dict[str, str]]:
@@ -141,7 +143,7 @@ def deep_links(request: web.Request) -> list[dict[str, str]]:
 
 
 async def links_page(request: web.Request) -> web.Response:
-    return render(request, "links.html", links=deep_links(request))
+    return render_page(request, "links.html", links=deep_links(request))
 
 
 async def qr_code(request: web.Request) -> web.Response:

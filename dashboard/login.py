@@ -1,5 +1,4 @@
-"""Officer logins and sessions (server-side, named by signed, HttpOnly, SameSite cookies); CSRF
-tokens; roles and scope."""
+"""Officer logins and server-side sessions, named by signed HttpOnly cookies, and CSRF tokens."""
 
 from __future__ import annotations
 
@@ -9,9 +8,11 @@ import secrets
 from typing import Any
 
 from aiohttp import web
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 
 from app import keys
+from app.html import render, set_cookie, signer
+from dashboard.access import OFFICER_KEY
 from db.models import Officer
 from db.officers import (
     ADDRESS_THROTTLED,
@@ -19,6 +20,7 @@ from db.officers import (
     SESSION_LIFETIME,
     WRONG,
     attempt_login,
+    audit,
     close_session,
     open_session,
     session_officer,
@@ -26,7 +28,7 @@ from db.officers import (
 
 SESSION_COOKIE = "caunoi_session"
 SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())
-OFFICER_KEY: web.RequestKey[Officer] = web.RequestKey("officer", Officer)
+LOGIN_COOKIE = "caunoi_login"
 LOGIN_REFUSALS = {
     LOCKED: (429, "Tài khoản tạm khóa 15 phút do nhập sai mật khẩu nhiều lần."),
     ADDRESS_THROTTLED: (
@@ -38,34 +40,14 @@ LOGIN_REFUSALS = {
 }
 
 
-def _serializer(app: web.Application, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(app[keys.SECRET], salt=salt)
-
-
-def set_cookie(
-    request: web.Request, response: web.StreamResponse, name: str, value: str, max_age: int
-) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        samesite="Lax",
-        path="/",
-        secure=request.app[keys.SETTINGS].cookie_secure,
-    )
-
-
 async def start_session(
     request: web.Request, response: web.StreamResponse, officer: Officer
 ) -> None:
     """A new server-side session for the officer, named by a signed cookie."""
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         token = await open_session(db, officer, dt.datetime.now(dt.UTC))
         await db.commit()
-    cookie = _serializer(request.app, "session").dumps(
-        {"sid": token, "csrf": secrets.token_urlsafe(24)}
-    )
+    cookie = signer(request, "session").dumps({"sid": token, "csrf": secrets.token_urlsafe(24)})
     set_cookie(request, response, SESSION_COOKIE, cookie, SESSION_MAX_AGE)
 
 
@@ -76,7 +58,7 @@ def read_session(request: web.Request) -> dict[str, Any] | None:
     if not raw:
         return None
     try:
-        data = _serializer(request.app, "session").loads(raw, max_age=SESSION_MAX_AGE)
+        data = signer(request, "session").loads(raw, max_age=SESSION_MAX_AGE)
     except BadSignature:
         return None
     return data if isinstance(data, dict) and isinstance(data.get("sid"), str) else None
@@ -88,7 +70,7 @@ async def current_officer(request: web.Request) -> Officer | None:
     session = read_session(request)
     if session is None:
         return None
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         return await session_officer(db, session["sid"], dt.datetime.now(dt.UTC))
 
 
@@ -96,7 +78,7 @@ async def end_session(request: web.Request) -> None:
     """Closes this request's session server-side: its cookie, even if kept, opens nothing."""
     session = read_session(request)
     if session is not None:
-        async with request.app[keys.SESSIONS]() as db:
+        async with request.config_dict[keys.SESSIONS]() as db:
             await close_session(db, session["sid"])
             await db.commit()
 
@@ -105,7 +87,7 @@ async def log_in(request: web.Request, username: str, password: str) -> Officer 
     """The officer, or the status and message of the refusal (throttled per account and per
     client address, see `db.officers.attempt_login`)."""
     address = request.remote or "-"
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         outcome = await attempt_login(db, username, password, address, dt.datetime.now(dt.UTC))
     if isinstance(outcome, Officer):
         return outcome
@@ -127,12 +109,58 @@ async def check_csrf(request: web.Request) -> dict[str, Any]:
     return form
 
 
-def officer_of(request: web.Request) -> Officer:
-    return request[OFFICER_KEY]
+def _login_form(
+    request: web.Request, status: int = 200, error: str | None = None, username: str = ""
+) -> web.Response:
+    """The login form with a fresh CSRF token, bound to a short-lived signed cookie."""
+    token = secrets.token_urlsafe(16)
+    response = render(
+        request, "login.html", status=status, error=error, username=username, csrf=token
+    )
+    set_cookie(request, response, LOGIN_COOKIE, signer(request, "login").dumps(token), 3600)
+    return response
 
 
-def require_role(request: web.Request, *roles: str) -> Officer:
-    officer = officer_of(request)
-    if officer.role not in roles:
-        raise web.HTTPForbidden(text="Tài khoản của bạn không có quyền làm việc này.")
-    return officer
+async def login_page(request: web.Request) -> web.Response:
+    return _login_form(request)
+
+
+def _login_csrf_ok(request: web.Request, sent: str) -> bool:
+    try:
+        expected = signer(request, "login").loads(
+            request.cookies.get(LOGIN_COOKIE, ""), max_age=3600
+        )
+    except BadSignature:
+        return False
+    return bool(sent) and hmac.compare_digest(sent, str(expected))
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    if not _login_csrf_ok(request, str(form.get("csrf", ""))):
+        raise web.HTTPForbidden(text="Phiên đăng nhập đã hết hạn. Hãy tải lại trang đăng nhập.")
+    username = str(form.get("username", "")).strip().lower()[:64]
+    password = str(form.get("password", ""))[:200]
+    outcome = await log_in(request, username, password)  # throttled and audited
+    if not isinstance(outcome, Officer):
+        return _login_form(request, *outcome, username=username)
+    response = web.HTTPSeeOther("/dashboard")
+    await start_session(request, response, outcome)
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    await check_csrf(request)
+    await end_session(request)  # a kept copy of the cookie opens nothing from now on
+    async with request.config_dict[keys.SESSIONS]() as db:
+        await audit(db, request[OFFICER_KEY], "logout")
+        await db.commit()
+    response = web.HTTPSeeOther("/dashboard/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/dashboard/login", login_page)
+    app.router.add_post("/dashboard/login", login)
+    app.router.add_post("/dashboard/logout", logout)
