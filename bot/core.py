@@ -6,25 +6,25 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 from weakref import WeakValueDictionary
 
-from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import handlers
-from bot.channel import StillHandling
+from bot.channel import Registry, StillHandling
 from bot.context import IDLE, Context
-from bot.messages import Inbound, Kind, Reply, storable_inbound
-from bot.outbox import Outbox, OutboxContent, claim_new
+from bot.messages import Address, Inbound, Kind, Reply, storable_inbound
+from bot.outbox import Outbox
 from content.loader import Content
 from content.normalize import clean_display
 from content.search import SearchIndex
-from db.models import Citizen, Conversation, Message, OutboxMessage, ProcessedEvent
-from db.rows import as_persistent, insert_persistent
+from db import conversations as db
+from db.conversations import ConversationRow
+from db.models import Citizen, OutboxMessage
+from db.outbox import insert_claimed
 
 log = logging.getLogger(__name__)
 
@@ -32,59 +32,24 @@ log = logging.getLogger(__name__)
 PRIVATE_STATES = frozenset({"household_check"})
 # Inbound text is stored whole up to this size; a larger paste is cut (and said so in the log).
 MAX_STORED_TEXT = 50_000
-# The tables written on every message, through SQLAlchemy Core: the ORM's unit of work costs
-# more than the statements themselves on this path.
-EVENTS = ProcessedEvent.__table__
-MESSAGES = Message.__table__
-CONVERSATIONS = Conversation.__table__
-# Its statements are built once: building one anew costs more than SQLite takes to run it.
-INSERT_EVENT = insert(EVENTS)
-INSERT_MESSAGE = insert(MESSAGES)
-INSERT_MESSAGE_RETURNING_ID = insert(MESSAGES).returning(MESSAGES.c.id)
-INSERT_CONVERSATION = insert(CONVERSATIONS)
-CITIZENS = Citizen.__table__
-FIND_CITIZEN = (
-    select(
-        CITIZENS,
-        CONVERSATIONS.c.state.label("conversation_state"),
-        CONVERSATIONS.c.data.label("conversation_data"),
-        CONVERSATIONS.c.version.label("conversation_version"),
-    )
-    .outerjoin(CONVERSATIONS, CONVERSATIONS.c.citizen_id == CITIZENS.c.id)
-    .where(
-        CITIZENS.c.channel == bindparam("channel"), CITIZENS.c.external_id == bindparam("user_id")
-    )
-)
-SAVE_CONVERSATION = update(CONVERSATIONS).where(
-    CONVERSATIONS.c.citizen_id == bindparam("b_citizen_id"),
-    CONVERSATIONS.c.version == bindparam("b_version"),
-)
-MARK_DONE = (
-    update(EVENTS)
-    .where(EVENTS.c.channel == bindparam("b_channel"), EVENTS.c.event_id == bindparam("b_event_id"))
-    .values(done=True)
-)
-
-
 # An event taken this long ago and not finished was left by a worker that died.
 STALE_AFTER = dt.timedelta(seconds=20)
 
-
-@dataclass
-class State:
-    """A conversation as loaded: its state, data and version (for the compare-and-set)."""
-
-    state: str
-    data: dict[str, Any]
-    version: int
+# The handlers' entry point (handlers.route), handed in by app/runtime.py.
+Route = Callable[[Context], Awaitable[list[Reply]]]
 
 
 class Core:
+    """Handles one inbound at a time per citizen: store it, route it, save, reply."""
+
     def __init__(
         self,
         content: Content,
         index: SearchIndex,
         session_factory: async_sessionmaker[AsyncSession],
+        route: Route,
+        registry: Registry,
+        outbox: Outbox,
         clock: Callable[[], dt.datetime] | None = None,
         max_message_chars: int = 2000,
         audio: Any = None,
@@ -92,13 +57,15 @@ class Core:
         self.content = content
         self.index = index
         self.session_factory = session_factory
+        self.route = route
+        self.registry = registry
+        self.outbox = outbox
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.max_message_chars = max_message_chars
         self.audio = audio  # audio.library.AudioLibrary, when clips can be made
         # One person's messages are handled one at a time within a process; the conversation
         # version guards against other workers.
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        self._routes: dict[str, tuple[Outbox, Callable[[Reply], OutboxContent]]] = {}
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -106,13 +73,6 @@ class Core:
             lock = asyncio.Lock()
             self._locks[key] = lock
         return lock
-
-    def deliver_through(
-        self, channel: str, outbox: Outbox, render: Callable[[Reply], OutboxContent]
-    ) -> None:
-        """Replies to this channel's citizens go out through the outbox: written as rows in the
-        transaction that saves the conversation, then sent at once by this worker."""
-        self._routes[channel] = (outbox, render)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handles one inbound message. Returns normally only once the message is stored (a
@@ -151,7 +111,7 @@ class Core:
             )
             citizen_id = citizen.id
             try:
-                replies = await handlers.route(ctx)
+                replies = await self.route(ctx)
             except Exception:
                 log.exception("handler failed", extra={"address": str(inbound.address)})
                 await session.rollback()  # the message itself was committed before
@@ -163,35 +123,25 @@ class Core:
             else:
                 rows = await self._save(session, ctx, conversation.version, replies, now)
         if rows:
-            outbox, _ = self._routes[citizen.channel]
-            await outbox.deliver_claimed(rows, citizen)
+            await self.outbox.deliver_claimed(rows, Address(citizen.channel, citizen.external_id))
         return replies
 
     async def _receive(
         self, session: AsyncSession, inbound: Inbound, now: dt.datetime
-    ) -> tuple[Citizen, State, int, bool] | None:
+    ) -> tuple[Citizen, ConversationRow, int, bool] | None:
         """Records the event, the citizen and the message, and commits: nothing is lost.
         Returns None for an event already handled; raises StillHandling for one being handled
         now (the platform is told to retry later). The last item says whether this resumes an
         event whose first handling died before it finished (its message is stored already)."""
+        channel = inbound.address.channel
         resumed: int | None = None
         for attempt in (1, 2):
-            if inbound.event_id:
-                try:
-                    await session.execute(
-                        INSERT_EVENT,
-                        {
-                            "channel": inbound.address.channel,
-                            "event_id": inbound.event_id,
-                            "created_at": now,
-                            "done": False,
-                        },
-                    )
-                except IntegrityError:
-                    await session.rollback()
-                    resumed = await self._resume(session, inbound, now)
-                    if resumed is None:
-                        return None
+            if inbound.event_id and not await db.record_event(
+                session, channel, inbound.event_id, now
+            ):
+                resumed = await self._resume(session, inbound, now)
+                if resumed is None:
+                    return None
             try:
                 citizen, conversation = await self._citizen(session, inbound, now)
             except IntegrityError:
@@ -207,24 +157,21 @@ class Core:
         text = clean_display(inbound.text) if inbound.text else None
         private = conversation.state in PRIVATE_STATES
         if not private and conversation.data.get("has_private"):
-            await _erase_private(session, citizen.id)
+            await db.erase_private(session, citizen.id)
             # The flag goes with the next save of the conversation (or erases again, harmlessly).
             conversation.data.pop("has_private")
         if text and len(text) > MAX_STORED_TEXT:
             log.warning("inbound text cut to %d characters", MAX_STORED_TEXT)
             text = text[:MAX_STORED_TEXT]
-        message_id = await session.scalar(
-            INSERT_MESSAGE_RETURNING_ID,
-            {
-                "citizen_id": citizen.id,
-                "direction": "in",
-                "kind": str(inbound.kind),
-                "text": text,
-                "payload": _payload(inbound),
-                "event_id": inbound.event_id,
-                "private": private,
-                "created_at": now,
-            },
+        message_id = await db.log_inbound(
+            session,
+            citizen.id,
+            str(inbound.kind),
+            text,
+            _payload(inbound),
+            inbound.event_id,
+            private,
+            now,
         )
         await session.commit()
         return citizen, conversation, message_id, False
@@ -236,73 +183,36 @@ class Core:
         StillHandling. Taken long ago and never finished (the worker died): this worker takes
         it over with a compare-and-set and returns the id of its stored message."""
         channel, event_id = inbound.address.channel, inbound.event_id
-        seen = (
-            await session.execute(
-                select(EVENTS.c.done, EVENTS.c.created_at).where(
-                    EVENTS.c.channel == channel, EVENTS.c.event_id == event_id
-                )
-            )
-        ).first()
-        if seen is None or seen.done:
+        assert event_id is not None
+        seen = await db.seen_event(session, channel, event_id)
+        if seen is None or seen[0]:
             return None
-        if now - seen.created_at < STALE_AFTER:
+        if now - seen[1] < STALE_AFTER:
             raise StillHandling(event_id)
-        took = await session.execute(
-            update(EVENTS)
-            .where(
-                EVENTS.c.channel == channel,
-                EVENTS.c.event_id == event_id,
-                EVENTS.c.done.is_(False),
-                EVENTS.c.created_at == seen.created_at,
-            )
-            .values(created_at=now)
-        )
-        message_id = await session.scalar(
-            select(MESSAGES.c.id)
-            .where(MESSAGES.c.event_id == event_id, MESSAGES.c.direction == "in")
-            .order_by(MESSAGES.c.id.desc())
-            .limit(1)
-        )
-        if took.rowcount != 1 or message_id is None:
-            await session.rollback()
+        message_id = await db.take_over_event(session, channel, event_id, seen[1], now)
+        if message_id is None:
             raise StillHandling(event_id)  # another worker took it over a moment ago
         log.warning("resuming an event whose handling never finished", extra={"event": event_id})
         return message_id
 
     async def _citizen(
         self, session: AsyncSession, inbound: Inbound, now: dt.datetime
-    ) -> tuple[Citizen, State]:
+    ) -> tuple[Citizen, ConversationRow]:
         """The citizen and their conversation in one query; both are created on first contact."""
         address = inbound.address
-        found = (
-            await session.execute(
-                FIND_CITIZEN, {"channel": address.channel, "user_id": address.user_id}
-            )
-        ).first()
+        found = await db.find_citizen(session, address.channel, address.user_id)
         if found is None:
-            citizen = await insert_persistent(  # IntegrityError if another worker was first
+            citizen = await db.create_citizen(  # IntegrityError if another worker was first
                 session,
-                Citizen,
-                channel=address.channel,
-                external_id=address.user_id,
-                display_name=inbound.display_name,
-                unreachable=False,
-                created_at=now,
-                last_inbound_at=now if inbound.kind != Kind.UNFOLLOW else None,
+                address.channel,
+                address.user_id,
+                inbound.display_name,
+                now,
+                inbound_at=now if inbound.kind != Kind.UNFOLLOW else None,
             )
             state = None
         else:
-            row = found._mapping
-            citizen = as_persistent(session, Citizen, {c.name: row[c] for c in CITIZENS.c})
-            state = (
-                State(
-                    row["conversation_state"],
-                    dict(row["conversation_data"] or {}),
-                    row["conversation_version"],
-                )
-                if row["conversation_state"] is not None
-                else None
-            )
+            citizen, state = found
             if inbound.display_name and citizen.display_name != inbound.display_name:
                 citizen.display_name = inbound.display_name
             if inbound.kind != Kind.UNFOLLOW:
@@ -310,21 +220,12 @@ class Core:
                 if citizen.unreachable:
                     citizen.unreachable = False  # they unblocked the bot, or came back
         if state is None:
-            state = State(IDLE, {}, 0)
-            await session.execute(
-                INSERT_CONVERSATION,
-                {
-                    "citizen_id": citizen.id,
-                    "state": IDLE,
-                    "data": {},
-                    "version": 0,
-                    "updated_at": now,
-                },
-            )
+            state = ConversationRow(IDLE, {}, 0)
+            await db.create_conversation(session, citizen.id, IDLE, now)
         return citizen, state
 
     @staticmethod
-    def _press_numbered_choice(inbound: Inbound, conversation: State) -> Inbound:
+    def _press_numbered_choice(inbound: Inbound, conversation: ConversationRow) -> Inbound:
         """On channels without buttons, typing the number of a choice presses it."""
         if inbound.kind != Kind.TEXT:
             return inbound
@@ -352,18 +253,7 @@ class Core:
         last_buttons = next((r.buttons for r in reversed(replies) if r.buttons), None)
         if last_buttons is not None or replies:
             data["buttons"] = [b.payload for b in last_buttons or ()]
-        result = await session.execute(
-            SAVE_CONVERSATION,
-            {
-                "b_citizen_id": ctx.citizen.id,
-                "b_version": version,
-                "state": ctx.state,
-                "data": data,
-                "version": version + 1,
-                "updated_at": now,
-            },
-        )
-        if result.rowcount == 0:
+        if not await db.save_state(session, ctx.citizen.id, version, ctx.state, data, now):
             # Another worker saved this conversation since we loaded it; theirs is newer.
             log.warning(
                 "conversation changed concurrently; state not saved",
@@ -382,55 +272,28 @@ class Core:
         private: bool,
         now: dt.datetime,
     ) -> list[OutboxMessage]:
-        """Logs the replies and, for a channel served by the outbox, adds their rows, already
+        """Logs the replies and, for a channel that pushes them, adds their outbox rows already
         claimed by this worker (a claim left by a crash expires and the rows are sent then)."""
         if not replies:
             return []
-        await session.execute(
-            INSERT_MESSAGE,
-            [
-                {
-                    "citizen_id": citizen.id,
-                    "direction": "out",
-                    "kind": "text",
-                    "text": reply.text,
-                    "payload": _reply_payload(reply),
-                    "private": private,
-                    "created_at": now,
-                    "event_id": None,
-                }
-                for reply in replies
-            ],
-        )
-        route = self._routes.get(citizen.channel)
-        if route is None:
+        logged = [(reply.text, _reply_payload(reply)) for reply in replies]
+        await db.log_replies(session, citizen.id, logged, private, now)
+        if not self.registry.capabilities(citizen.channel).push:
             return []
-        outbox, render = route
-        contents = [render(reply) for reply in replies]
-        return await claim_new(session, citizen, contents, now, outbox.lease)
+        rows = [reply.as_row() for reply in replies]
+        return await insert_claimed(
+            session, citizen.id, citizen.channel, rows, now, self.outbox.lease
+        )
 
 
 async def _mark_done(session: AsyncSession, inbound: Inbound) -> None:
     """The event is handled: a retry of it from the platform is ignored from now on."""
     if inbound.event_id:
-        await session.execute(
-            MARK_DONE, {"b_channel": inbound.address.channel, "b_event_id": inbound.event_id}
-        )
-
-
-async def _erase_private(session: AsyncSession, citizen_id: int) -> None:
-    """The household self-check keeps its answers only while it lasts: once the citizen has
-    moved on, the text of those messages is erased (a saved result lives in the question log)."""
-    await session.execute(
-        update(Message)
-        .where(
-            Message.citizen_id == citizen_id, Message.private.is_(True), Message.text.is_not(None)
-        )
-        .values(text=None, payload={"erased": True})
-    )
+        await db.mark_done(session, inbound.address.channel, inbound.event_id)
 
 
 def _payload(inbound: Inbound) -> dict[str, Any] | None:
+    """What the log keeps of an inbound besides its text: the button payload, the media."""
     payload: dict[str, Any] = {}
     if inbound.payload:
         payload["payload"] = inbound.payload
@@ -440,6 +303,7 @@ def _payload(inbound: Inbound) -> dict[str, Any] | None:
 
 
 def _reply_payload(reply: Reply) -> dict[str, Any] | None:
+    """What the log keeps of a reply besides its text: buttons, the FAQ entry, the clip."""
     payload: dict[str, Any] = {}
     if reply.buttons:
         payload["buttons"] = [[b.label, b.payload] for b in reply.buttons]

@@ -10,13 +10,13 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app import keys
-from bot.outbox import enqueue
 from dashboard.access import OFFICER_KEY, require_role
 from dashboard.login import check_csrf
 from dashboard.privacy import mask, mask_name, masks_for
 from dashboard.views import ACTING_ROLES, DELIVERY_LABELS, render_page, vn_time
 from db.models import Citizen, Message, OutboxMessage, Question, QuestionStatus
 from db.officers import audit, in_scope
+from db.outbox import enqueue
 
 
 def _route_id(request: web.Request) -> int:

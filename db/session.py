@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import event
@@ -14,6 +15,15 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from db import sqlite_inline
+
+# SQLITE_PLAIN=1 measures the message path without db/sqlite_inline.py and db/rows.py (plan §13):
+# SQLite through plain aiosqlite, rows inserted and loaded by the ORM. Not a setting for use.
+PLAIN_SQLITE = "SQLITE_PLAIN"
+
+
+def plain_sqlite() -> bool:
+    """Whether SQLITE_PLAIN=1 asks for the variant without the inline driver and row shortcuts."""
+    return os.environ.get(PLAIN_SQLITE) == "1"
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -32,14 +42,24 @@ def make_engine(url: str, echo: bool = False, lock_timeout: float = 30.0) -> Asy
         # One connection, shared in turn: SQLite allows one writer at a time, and waiting on its
         # busy handler (which sleeps up to 100 ms a try) is far slower than queueing here.
         database = parsed.database or ":memory:"
-        engine = create_async_engine(
-            url,
-            echo=echo,
-            async_creator=lambda: sqlite_inline.connect(database, timeout=lock_timeout),
-            pool_size=1,
-            max_overflow=0,
-            pool_timeout=60,
-        )
+        if plain_sqlite():
+            engine = create_async_engine(
+                url,
+                echo=echo,
+                connect_args={"timeout": lock_timeout},
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=60,
+            )
+        else:
+            engine = create_async_engine(
+                url,
+                echo=echo,
+                async_creator=lambda: sqlite_inline.connect(database, timeout=lock_timeout),
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=60,
+            )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

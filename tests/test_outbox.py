@@ -16,9 +16,12 @@ import aiohttp
 from sqlalchemy import bindparam, event, func, select, update
 
 from app.settings import PROJECT_DIR
-from bot.channel import DeliveryError
-from bot.outbox import ConversationLogSender, GroupCommit, Outbox, enqueue
+from bot.channel import Capabilities, DeliveryError, Registry
+from bot.messages import Address, Button, Reply
+from bot.outbox import Outbox
+from db.conversations import by_address, log_delivered
 from db.models import Citizen, Message, OutboxMessage, OutboxStatus
+from db.outbox import GroupCommit, enqueue
 from db.session import make_engine, make_session_factory
 from tests.conftest import run_cli
 
@@ -149,16 +152,53 @@ async def test_answer_is_delivered_once_after_the_server_is_killed(tmp_path):
     assert (await rows(url, OutboxMessage))[0].attempts == 1
 
 
-class FlakySender:
-    def __init__(self, errors: list[DeliveryError]):
-        self.errors = errors
-        self.calls = 0
+class QuietChannel:
+    """A channel on no platform: what it was given to send, and the platform's answers."""
 
-    async def send(self, session, citizen, row):  # type: ignore[no-untyped-def]
-        self.calls += 1
+    name = "test"
+    capabilities = Capabilities()
+
+    def __init__(self, errors: list[DeliveryError] | None = None):
+        self.errors = errors or []
+        self.sent: list[tuple[Address, Reply, str | None]] = []
+
+    def routes(self) -> list:  # type: ignore[type-arg]
+        return []
+
+    async def start(self, hub) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def send(self, address: Address, reply: Reply, *, key: str | None = None) -> str | None:
         if self.errors:
             raise self.errors.pop(0)
+        self.sent.append((address, reply, key))
         return "platform-1"
+
+
+class LogChannel(QuietChannel):
+    """Delivers into the conversation log, as the web chat and the console do."""
+
+    def __init__(self, sessions) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.sessions = sessions
+
+    async def send(self, address: Address, reply: Reply, *, key: str | None = None) -> str | None:
+        outbox_id = int(key.removeprefix("outbox:"))  # type: ignore[union-attr]
+        text, payload = reply.as_row()
+        async with self.sessions() as session:
+            citizen = await by_address(session, address.channel, address.user_id)
+            message_id = await log_delivered(
+                session, citizen.id, text, payload, outbox_id, dt.datetime.now(dt.UTC)
+            )
+            await session.commit()
+        return f"msg:{message_id}"
+
+
+def registry_of(channel: QuietChannel) -> Registry:
+    return Registry({}, [channel])
 
 
 async def _setup(db_url: str):  # type: ignore[no-untyped-def]
@@ -179,8 +219,8 @@ async def _setup(db_url: str):  # type: ignore[no-untyped-def]
 async def test_retry_with_backoff_then_success(db_url):
     engine, factory = await _setup(db_url)
     now = [dt.datetime.now(dt.UTC)]
-    sender = FlakySender([DeliveryError("mạng lỗi"), DeliveryError("429", retry_after=30)])
-    outbox = Outbox(factory, {"test": sender}, clock=lambda: now[0])
+    sender = QuietChannel([DeliveryError("mạng lỗi"), DeliveryError("429", retry_after=30)])
+    outbox = Outbox(factory, registry_of(sender), clock=lambda: now[0])
     assert await outbox.deliver_due() == 1
     row = (await rows(db_url, OutboxMessage))[0]
     assert row.status == "pending" and row.last_error == "mạng lỗi" and row.attempts == 1
@@ -192,16 +232,19 @@ async def test_retry_with_backoff_then_success(db_url):
     now[0] += dt.timedelta(seconds=31)
     assert await outbox.deliver_due() == 1
     row = (await rows(db_url, OutboxMessage))[0]
-    assert row.status == "sent" and row.platform_message_id == "platform-1" and sender.calls == 3
+    assert row.status == "sent" and row.platform_message_id == "platform-1"
+    assert [(str(a), r.text, k) for a, r, k in sender.sent] == [
+        ("test:c1", "xin chào", f"outbox:{row.id}")
+    ]
     await engine.dispose()
 
 
 async def test_blocked_citizen_is_marked_unreachable_not_retried(db_url):
     engine, factory = await _setup(db_url)
-    sender = FlakySender(
+    sender = QuietChannel(
         [DeliveryError("Forbidden: bot was blocked", retry=False, unreachable=True)]
     )
-    outbox = Outbox(factory, {"test": sender})
+    outbox = Outbox(factory, registry_of(sender))
     await outbox.deliver_due()
     row = (await rows(db_url, OutboxMessage))[0]
     assert row.status == "unreachable"
@@ -217,7 +260,7 @@ async def test_a_claim_left_by_a_dead_worker_is_taken_again_once(db_url):
         row = (await session.execute(select(OutboxMessage))).scalars().one()
         row.status, row.attempts, row.next_try_at = "sending", 1, past  # lease expired
         await session.commit()
-    outbox = Outbox(factory, {"test": ConversationLogSender()})
+    outbox = Outbox(factory, registry_of(LogChannel(factory)))
     both = await asyncio.gather(outbox.deliver_due(), outbox.deliver_due())
     assert sum(both) == 1
     async with factory() as session:
@@ -226,17 +269,18 @@ async def test_a_claim_left_by_a_dead_worker_is_taken_again_once(db_url):
     await engine.dispose()
 
 
-class CountingSender:
+class CountingChannel(QuietChannel):
     """Sends through no platform; counts and numbers the sends, waiting a moment on each (a
     platform's round trip), so that sends to many citizens overlap as they do in production."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls = 0
 
-    async def send(self, session, citizen, row):  # type: ignore[no-untyped-def]
+    async def send(self, address: Address, reply: Reply, *, key: str | None = None) -> str | None:
         self.calls += 1
         await asyncio.sleep(0.005)
-        return f"platform-{row.id}"
+        return f"platform-{key.removeprefix('outbox:')}"  # type: ignore[union-attr]
 
 
 def count_transactions(engine) -> list[int]:  # type: ignore[no-untyped-def]
@@ -257,8 +301,8 @@ async def test_sends_to_many_citizens_are_recorded_in_shared_transactions(db_url
             await session.flush()
             enqueue(session, citizen, f"thông báo {n}")
         await session.commit()
-    sender = CountingSender()
-    outbox = Outbox(factory, {"test": sender}, concurrency=8)
+    sender = CountingChannel()
+    outbox = Outbox(factory, registry_of(sender), concurrency=8)
     commits = count_transactions(engine)
     attempted = 0
     while batch := await outbox.deliver_due():
@@ -294,4 +338,36 @@ async def test_group_commit_gives_every_caller_the_error_and_goes_on(db_url):
     assert (await rows(db_url, OutboxMessage))[0].platform_message_id is None
     await recorder.record([{"row_id": row_id, "message_id": "again"}])  # a later caller goes on
     assert (await rows(db_url, OutboxMessage))[0].platform_message_id == "again"
+    await engine.dispose()
+
+
+async def test_a_row_is_fitted_to_its_channel_and_every_part_carries_the_row_key(db_url):
+    engine, factory = await _setup(db_url)
+    async with factory() as session:
+        citizen = (await session.execute(select(Citizen))).scalars().one()
+        text, payload = Reply(
+            "Câu trả lời dài. " * 10, buttons=(Button("Về đầu", "menu"),)
+        ).as_row()
+        enqueue(session, citizen, text, payload=payload)
+        await session.commit()
+    channel = QuietChannel()
+    channel.capabilities = Capabilities(max_text=100)  # numbered choices, no native buttons
+    outbox = Outbox(factory, registry_of(channel))
+    while await outbox.deliver_due():
+        pass
+    first, answer = await rows(db_url, OutboxMessage)
+    assert [r.status for r in (first, answer)] == ["sent", "sent"]
+    parts = [(reply.text, key) for _, reply, key in channel.sent[1:]]
+    assert len(parts) == 2 and {key for _, key in parts} == {f"outbox:{answer.id}"}
+    assert parts[-1][0].endswith("\n\n  1. Về đầu")
+    assert all(len(text) <= 100 for text, _ in parts)
+    await engine.dispose()
+
+
+async def test_a_row_for_a_channel_not_enabled_here_fails_without_retry(db_url):
+    engine, factory = await _setup(db_url)
+    outbox = Outbox(factory, Registry({}, []))
+    assert await outbox.deliver_due() == 1
+    (row,) = await rows(db_url, OutboxMessage)
+    assert row.status == "failed" and row.last_error == "kênh 'test' chưa được bật"
     await engine.dispose()
