@@ -1,5 +1,7 @@
-"""The channel-agnostic core: one inbound message through de-duplication, logging, the
-handlers and state saving, in the order that never loses a question."""
+"""The channel-agnostic core: one inbound message stored, routed, saved and answered.
+
+De-duplication, logging, the handlers and state saving run in the order that never loses a
+question."""
 
 from __future__ import annotations
 
