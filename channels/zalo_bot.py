@@ -45,8 +45,15 @@ class ZaloBotChannel:
     name = NAME
     capabilities = CAPABILITIES
 
-    def __init__(self, settings: Settings, *, typing_delay: float = 0.8):
+    def __init__(
+        self,
+        settings: Settings,
+        capabilities: Capabilities = CAPABILITIES,
+        *,
+        typing_delay: float = 0.8,
+    ):
         self.settings = settings
+        self.capabilities = capabilities
         self.token = settings.zalo_bot_token or ""
         self.webhook_mode = settings.zalo_bot_mode == "webhook"
         self.secret = settings.zalo_bot_webhook_secret or ""
