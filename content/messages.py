@@ -66,6 +66,7 @@ class Messages(BaseModel):
     too_long_reply: Text = Field(min_length=1)
     media_reply: Text = Field(min_length=1)
     location_reply: Text = Field(min_length=1)
+    unsupported_reply: Text = Field(min_length=1)
     thanks_reply: Text = Field(min_length=1)
     cancelled: Text = Field(min_length=1)
     unknown_button: Text = Field(min_length=1)

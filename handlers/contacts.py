@@ -9,6 +9,7 @@ from content.guides import Contact
 from content.localities import locality_name, province_code
 from content.schema import NATIONAL, vn_date
 from db.contacts import current_overrides, merged
+from handlers.routing import Router
 
 CONTACT_ROLE = "Chức vụ: {role}"
 # A number no current source or officer confirmed: shown, but never as checked.
@@ -88,3 +89,6 @@ def directory(ctx: Context) -> list[Reply]:
         header = ctx.msgs.contacts_no_locality
         buttons = (Button(ctx.msgs.menu_locality, "m:loc"), ctx.menu_button())
     return [Reply("\n\n".join([header, *(render(ctx, c) for c in found)]), buttons)]
+
+
+router = Router("contacts", commands={"lienhe": "m:contacts"}, items={"contacts": directory})

@@ -6,6 +6,7 @@ from bot.context import Context
 from bot.messages import Kind, Reply
 from content.normalize import is_symbols_only
 from handlers.menu import greet, menu
+from handlers.routing import Router, Stage
 
 MEDIA_LABELS = {
     Kind.VOICE: "(tin nhắn thoại)",
@@ -15,7 +16,7 @@ MEDIA_LABELS = {
 }
 
 
-async def non_text(ctx: Context) -> list[Reply] | None:
+async def non_text(ctx: Context) -> list[Reply]:
     kind = ctx.inbound.kind
     if kind == Kind.STICKER:
         return [menu(ctx, ctx.msgs.sticker_reply)]
@@ -33,7 +34,9 @@ async def non_text(ctx: Context) -> list[Reply] | None:
         return greet(ctx)
     if kind in (Kind.UNFOLLOW, Kind.CONTACT):
         return []
-    return None
+    if kind == Kind.UNSUPPORTED:  # a poll, a story, a kind of message the channel cannot pass on
+        return [menu(ctx, ctx.msgs.unsupported_reply)]
+    return [menu(ctx, ctx.msgs.media_reply)]
 
 
 async def odd_text(ctx: Context, text: str) -> list[Reply] | None:
@@ -48,3 +51,17 @@ async def odd_text(ctx: Context, text: str) -> list[Reply] | None:
         )
         return [menu(ctx, ctx.msgs.too_long_reply.format(number=question.id))]
     return None
+
+
+def unknown(ctx: Context) -> list[Reply]:
+    """A button or menu item nobody takes (an old message's, or a mistyped command's)."""
+    return [menu(ctx, ctx.msgs.unknown_button)]
+
+
+router = Router(
+    "fallback",
+    text=odd_text,
+    text_stage=Stage.ODD,
+    non_text=non_text,
+    unknown=unknown,
+)

@@ -12,6 +12,7 @@ from db.models import Question, QuestionStatus
 from handlers import legal_aid
 from handlers.intents import is_legal_problem
 from handlers.menu import menu
+from handlers.routing import Router, Stage
 
 TOPICS_PER_PAGE = 8
 ENTRIES_PER_PAGE = 8
@@ -203,3 +204,23 @@ async def question_of(ctx: Context, question_id: int) -> Question | None:
         select(Question).where(Question.id == question_id, Question.citizen_id == ctx.citizen.id)
     )
     return result.scalar_one_or_none()
+
+
+def _page(rest: str) -> tuple[str, int]:
+    ident, _, page = rest.partition(":")
+    return ident, int(page) if page.isdigit() else 0
+
+
+router = Router(
+    "faq",
+    commands={"hoidap": "m:faq"},
+    items={"faq": topics_menu},
+    buttons={
+        "faq:": answer_by_id,
+        "more:": more,
+        "topic:": lambda ctx, rest: topic_entries(ctx, *_page(rest)),
+        "local:": lambda ctx, rest: local_entries(ctx, *_page(rest)),
+    },
+    text=answer_text,
+    text_stage=Stage.ANSWER,
+)

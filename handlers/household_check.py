@@ -20,8 +20,9 @@ from content.eligibility import (
     upcoming_result,
     vnd,
 )
-from handlers import yesno
+from handlers import faq, yesno
 from handlers.menu import menu
+from handlers.routing import Phrase, Router, Stage
 
 STATE = "household_check"
 # Steps before the indicators; the indicators follow, then the consent question.
@@ -306,3 +307,31 @@ def _summary(check: dict[str, Any], result: CheckResult) -> str:
         f"{check['members']} người, thu nhập cả nhà {vnd(check['income'])}/tháng. "
         f"Chỉ số thiếu hụt: {lacking}."
     )
+
+
+def standard(ctx: Context) -> list[Reply]:
+    """ "Chuẩn nghèo": the standard's entries, introduced by what the self-check is for."""
+    listing = faq.topic_entries(ctx, "chuan_ngheo")[0]
+    return [Reply(ctx.msgs.check_intro, listing.buttons)]
+
+
+async def pressed(ctx: Context, value: str) -> list[Reply]:
+    if value in ("save", "nosave"):
+        return await consent(ctx, value == "save")
+    return press(ctx, value)
+
+
+async def typed(ctx: Context, text: str) -> list[Reply] | None:
+    return await receive_text(ctx, text) if "check" in ctx.data else None
+
+
+router = Router(
+    "household_check",
+    commands={"kiemtra": "m:check"},
+    items={"check": start, "standard": standard},
+    keeps_state=frozenset({"check"}),  # a check under way is offered to be continued
+    buttons={"chk:": pressed},
+    states={STATE: typed},
+    asks_yes_no=frozenset({STATE}),
+    phrases=(Phrase("back_words", back, Stage.FLOW, in_state=STATE),),
+)

@@ -6,6 +6,7 @@ from bot.context import IDLE, Context
 from bot.messages import Button, Reply
 from content.localities import province_code
 from handlers import contacts, yesno
+from handlers.routing import Phrase, Router, Stage
 
 STATE = "legal_check"
 
@@ -139,3 +140,18 @@ def problem(ctx: Context) -> list[Reply]:
         *_after_buttons(ctx)[-2:],
     )
     return [Reply(text, tuple(dict.fromkeys(buttons)))]
+
+
+def typed(ctx: Context, text: str) -> list[Reply] | None:
+    return receive_text(ctx, text) if "legal" in ctx.data else None
+
+
+router = Router(
+    "legal_aid",
+    commands={"phaply": "m:legal"},
+    items={"legal": menu},
+    buttons={"legal:": press},
+    states={STATE: typed},
+    asks_yes_no=frozenset({STATE}),
+    phrases=(Phrase("back_words", lambda ctx: press(ctx, "back"), Stage.FLOW, in_state=STATE),),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.messages import AudioRef, Reply
 from handlers.menu import menu
+from handlers.routing import Router
 
 
 async def bulletin(ctx: Context) -> list[Reply]:
@@ -32,3 +33,11 @@ async def entry(ctx: Context, entry_id: str) -> list[Reply]:
             audio=audio,
         )
     ]
+
+
+router = Router(
+    "listen",
+    commands={"bantin": "m:audio"},
+    items={"audio": bulletin},
+    buttons={"listen:": entry},
+)

@@ -14,7 +14,8 @@ from content.places import Resolved
 from content.schema import NATIONAL
 from db import subscriptions
 from db.subscriptions import Follow
-from handlers.menu import menu
+from handlers.menu import greet, menu
+from handlers.routing import Router
 
 CHOOSING_LOCALITY = "choosing_locality"
 MATCH_CUTOFF = 82
@@ -164,3 +165,22 @@ def _which(ctx: Context, text: str, found: list[Resolved]) -> list[Reply]:
     buttons.append(Button(ctx.msgs.btn_cancel, "cancel"))
     ctx.set_state(CHOOSING_LOCALITY, offered=offered, then=ctx.data.get("then"))
     return [Reply(ctx.msgs.locality_which.format(text=text.strip()[:80]), tuple(buttons))]
+
+
+async def start_command(ctx: Context, argument: str | None) -> list[Reply]:
+    """/start: the welcome; a deep link printed by a commune ("/start kien-hai") opens the bot
+    with its locality chosen."""
+    ctx.clear_state()
+    if argument and argument in ctx.content.localities:
+        ctx.citizen.locality_id = argument
+        await follow_locality(ctx, subscribe=False)
+    return greet(ctx)
+
+
+router = Router(
+    "locality",
+    commands={"diaphuong": "m:loc", "start": start_command},
+    items={"loc": prompt},
+    buttons={"loc:": choose},
+    states={CHOOSING_LOCALITY: receive_name},
+)

@@ -10,6 +10,7 @@ from bot.context import IDLE, Context
 from bot.messages import Button, Reply
 from db.models import Question
 from handlers.faq import question_of
+from handlers.routing import Router
 
 AWAITING_QUESTION = "awaiting_officer_question"
 MIN_QUESTION_WORDS = 3
@@ -88,3 +89,20 @@ async def my_answers(ctx: Context) -> list[Reply]:
 def _vn_date(value: dt.datetime) -> str:
     local = value + dt.timedelta(hours=7)
     return f"{local.day:02d}/{local.month:02d}/{local.year}"
+
+
+async def pressed(ctx: Context, rest: str) -> list[Reply] | None:
+    """ "q:send:<number>": send that question of the citizen's to officers."""
+    action, _, number = rest.partition(":")
+    if action == "send" and number.isdigit():
+        return await send_existing(ctx, int(number))
+    return None
+
+
+router = Router(
+    "questions",
+    commands={"guicauhoi": "m:ask", "traloi": "m:answers"},
+    items={"ask": ask_prompt, "answers": my_answers},
+    buttons={"q:": pressed},
+    states={AWAITING_QUESTION: receive_question},
+)

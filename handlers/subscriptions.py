@@ -16,6 +16,7 @@ from content.schema import NATIONAL
 from db import subscriptions as stored
 from handlers import locality
 from handlers.menu import menu
+from handlers.routing import Phrase, Router, Stage
 
 
 def _place_of(ctx: Context) -> str | None:
@@ -72,3 +73,27 @@ async def leave_word(ctx: Context) -> list[Reply]:
         return await leave(ctx)
     ctx.clear_state()
     return [menu(ctx, ctx.msgs.cancelled_still_subscribed if subscribed else ctx.msgs.cancelled)]
+
+
+async def subscribe_typed(ctx: Context) -> list[Reply]:
+    """ "đăng ký nhận thông báo" typed, in any state: what runs ends, then subscribing."""
+    ctx.clear_state()
+    return await start(ctx)
+
+
+router = Router(
+    "subscriptions",
+    commands={"thongbao": "m:sub", "huythongbao": "sub:off"},
+    items={"sub": start},
+    buttons={"sub:off": lambda ctx, _: leave(ctx)},
+    phrases=(
+        Phrase("leave_phrases", leave, Stage.STOP),  # "hủy thông báo": unambiguous
+        Phrase(
+            lambda ctx, text, _: is_leave_word(ctx, text),
+            leave_word,
+            Stage.STOP,
+            unless_yes_no=True,
+        ),
+        Phrase("subscribe_phrases", subscribe_typed, Stage.ANY_STATE),
+    ),
+)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.context import IDLE, Context
 from bot.messages import Button, Reply
 from handlers import yesno
+from handlers.routing import Phrase, Router, Stage
 
 STATE = "supports_finder"
 MAX_BUTTONS = 10
@@ -72,3 +73,17 @@ def _result(ctx: Context) -> list[Reply]:
         return [Reply(ctx.msgs.supports_none, (*buttons, ctx.menu_button()))]
     text = ctx.msgs.supports_result + "\n" + "\n".join(lines)
     return [Reply(text, (*buttons, ctx.menu_button()))]
+
+
+def typed(ctx: Context, text: str) -> list[Reply] | None:
+    return receive_text(ctx, text) if "supports" in ctx.data else None
+
+
+router = Router(
+    "supports",
+    items={"supports": start},
+    buttons={"sup:": press},
+    states={STATE: typed},
+    asks_yes_no=frozenset({STATE}),
+    phrases=(Phrase("back_words", lambda ctx: press(ctx, "back"), Stage.FLOW, in_state=STATE),),
+)

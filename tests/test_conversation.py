@@ -163,6 +163,12 @@ async def test_sticker_emoji_empty_and_greetings_get_polite_replies(chat):
     assert "Không có gì" in chat.text or "Bạn cần gì" in chat.text
 
 
+async def test_a_message_the_channel_cannot_pass_on_gets_a_polite_reply_and_the_menu(chat, runtime):
+    await chat.event(Kind.UNSUPPORTED)  # a poll, a story, a kind the platform added lately
+    assert "chưa xem được loại tin nhắn này" in chat.text and chat.labels == MAIN_MENU
+    assert await questions(runtime) == []  # nothing for officers to read
+
+
 async def test_a_5000_character_message_goes_to_officers_verbatim(chat, runtime):
     long_text = ("Tôi xin trình bày hoàn cảnh gia đình. " * 140)[:5000]
     await chat.say(long_text)
@@ -198,6 +204,10 @@ async def test_old_button_payloads_are_answered_politely(chat):
     assert "đã cũ" in chat.text
     await chat.send(Inbound(Address("console", "u1"), Kind.BUTTON, payload="q:send:99999"))
     assert "đã cũ" in chat.text
+    await chat.send(Inbound(Address("console", "u1"), Kind.BUTTON, payload="m:khong-co"))
+    assert "đã cũ" in chat.text and chat.labels == MAIN_MENU
+    await chat.send(Inbound(Address("console", "u1"), Kind.COMMAND, text="/khongco"))
+    assert chat.labels == MAIN_MENU  # an unknown command: the menu
 
 
 async def test_state_lives_in_the_database(chat, runtime):
