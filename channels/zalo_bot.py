@@ -1,8 +1,8 @@
-"""The Zalo Bot Platform channel (bots made in "Zalo Bot Manager"): a webhook at
-/zalo-bot/webhook checked by its secret header, or a getUpdates long-poll loop; replies through
-the outbox with sendMessage, choices as numbered text (the platform has no buttons).
+"""The Zalo Bot Platform channel: bots made in "Zalo Bot Manager", by webhook or long polling.
 
-Methods, fields and codes live in `channels/zalo_bot_api.py`."""
+A webhook at /zalo-bot/webhook checked by its secret header, or a getUpdates long-poll loop;
+replies through the outbox with sendMessage, choices as numbered text (the platform has no
+buttons). Methods, fields and codes live in `channels/zalo_bot_api.py`."""
 
 from __future__ import annotations
 

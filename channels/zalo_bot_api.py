@@ -1,6 +1,8 @@
-"""Every Zalo Bot Platform method, header, field and error code Cầu Nối uses, in one place, so a
-change on Zalo's side is a change here. Pure: no I/O. Source: shared/reference/zalo-bot-platform.md
-(Zalo's Bot API docs, checked against working adapters and live captures)."""
+"""Every Zalo Bot Platform method, header, field and error code Cầu Nối uses, in one place.
+
+A change on Zalo's side is a change here. Pure: no I/O. Source:
+shared/reference/zalo-bot-platform.md (Zalo's Bot API docs, checked against working adapters
+and live captures)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Every Zalo OA Open API endpoint, header, field and error code Cầu Nối uses, in one place,
-so a change on Zalo's side is a change here. Sources: shared/reference/zalo-oa-api.md (the
+"""Every Zalo OA Open API endpoint, header, field and error code Cầu Nối uses, in one place.
+
+A change on Zalo's side is a change here. Sources: shared/reference/zalo-oa-api.md (the
 official PHP and Java SDKs first, then working code and write-ups)."""
 
 from __future__ import annotations

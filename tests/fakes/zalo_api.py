@@ -1,9 +1,10 @@
-"""A fake Zalo OpenAPI and OAuth server of ours on 127.0.0.1: the consultation send endpoint and
-the v4 token endpoint with the documented request and response shapes and error codes, single-use
-refresh tokens, media downloads, failure injection, and every call recorded. A button template
-that the real API would refuse (more than 4 buttons, a title over 35 characters, an unknown type,
-a malformed payload) is refused with -201. Paths, headers and codes are spelled here, not
-imported from the adapter."""
+"""A fake Zalo OpenAPI and OAuth server of ours on 127.0.0.1, as the real ones answer.
+
+The consultation send endpoint and the v4 token endpoint with the documented request and
+response shapes and error codes, single-use refresh tokens, media downloads, failure injection,
+and every call recorded. A button template that the real API would refuse (more than 4 buttons,
+a title over 35 characters, an unknown type, a malformed payload) is refused with -201. Paths,
+headers and codes are spelled here, not imported from the adapter."""
 
 from __future__ import annotations
 

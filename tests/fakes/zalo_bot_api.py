@@ -1,4 +1,5 @@
-"""A fake Zalo Bot Platform API of ours (aiohttp on 127.0.0.1) speaking its HTTP protocol:
+"""A fake Zalo Bot Platform API of ours (aiohttp on 127.0.0.1) speaking its HTTP protocol.
+
 POST /bot{token}/{method} with a JSON body, the {"ok", "result"} / {"ok": false, "error_code",
 "description"} envelope, getUpdates' long poll answering one update or 408, a webhook that
 excludes polling, every call recorded, and the next call of a method made to fail on demand.
