@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from handlers.menu import MENU_ITEMS
-from handlers.routing import Press, Router, Stage
+from handlers.routing import Router
 
 # A request may trail this many words after its phrase ("kiểm tra hộ nghèo giúp tôi").
 _TRAILING_WORDS = 2
@@ -35,10 +35,4 @@ def is_legal_problem(ctx: Context, key: str) -> bool:
     return any(f" {phrase} " in padded for phrase in ctx.content.lexicon.legal_problems)
 
 
-def requested(ctx: Context, text: str) -> Press | None:
-    """A typed menu label or request opens the tool, as its button does."""
-    item = requested_item(ctx, ctx.index.normalizer.key(text))
-    return None if item is None else Press(f"m:{item}")
-
-
-router = Router("intents", text=requested, text_stage=Stage.REQUEST)
+router = Router("intents", requests=requested_item)

@@ -81,6 +81,7 @@ class Router:
     asks_yes_no: frozenset[str] = frozenset()  # states in which a yes/no question is asked
     phrases: tuple[Phrase, ...] = ()
     text: TextHandler | None = None  # any text, at `text_stage`
+    requests: Callable[[Context, str], str | None] | None = None  # folded key → item (REQUEST)
     text_stage: Stage = Stage.ANSWER
     non_text: Handler | None = None  # voice, photos, stickers…: the first router's answers
     unknown: Handler | None = None  # a button or item nobody takes: the first router's answers
@@ -148,26 +149,52 @@ async def _command(
 async def _text(ctx: Context, routers: Sequence[Router], text: str) -> list[Reply]:
     key = ctx.index.normalizer.key(text)
     yes_no: bool | None = None  # worked out when a rule asks
-    for stage in Stage:
-        for router in routers:
-            for phrase in router.phrases:
-                if phrase.stage != stage or not phrase.matches(ctx, text, key):
+    for router, rule in _text_rules(routers):
+        if isinstance(rule, Phrase):
+            if not rule.matches(ctx, text, key):
+                continue
+            if rule.unless_yes_no:
+                if yes_no is None:
+                    yes_no = _answers_yes_no(ctx, routers, text, key)
+                if yes_no:
                     continue
-                if phrase.unless_yes_no:
-                    if yes_no is None:
-                        yes_no = _answers_yes_no(ctx, routers, text, key)
-                    if yes_no:
-                        continue
-                replies = await _settle(phrase.handle(ctx))
-                if replies is not None:
-                    return await _follow(ctx, routers, replies)
-            handlers = [router.states.get(ctx.state)] if stage == Stage.STATE else []
-            handlers.append(router.text if router.text_stage == stage else None)
-            for handler in filter(None, handlers):
-                replies = await _settle(handler(ctx, text))
-                if replies is not None:
-                    return await _follow(ctx, routers, replies)
+            result = rule.handle(ctx)
+        elif rule == "requests":
+            item = router.requests(ctx, key)  # type: ignore[misc]
+            result = None if item is None else Press(f"m:{item}")
+        elif rule == "states":
+            handler = router.states.get(ctx.state)
+            result = None if handler is None else handler(ctx, text)
+        else:
+            result = router.text(ctx, text)  # type: ignore[misc]
+        replies = await _settle(result)
+        if replies is not None:
+            return await _follow(ctx, routers, replies)
     raise LookupError("no router answers text: one must have a text handler at Stage.ANSWER")
+
+
+_plans: dict[int, tuple[Sequence[Router], list[tuple[Router, Phrase | str]]]] = {}
+
+
+def _text_rules(routers: Sequence[Router]) -> list[tuple[Router, Phrase | str]]:
+    """Every rule for typed text in the order it is tried: by stage, then router, then as
+    declared. Worked out once per sequence of routers."""
+    cached = _plans.get(id(routers))
+    if cached is not None and cached[0] is routers:
+        return cached[1]
+    rules: list[tuple[Stage, int, Router, Phrase | str]] = []
+    for position, router in enumerate(routers):
+        rules += [(phrase.stage, position, router, phrase) for phrase in router.phrases]
+        if router.requests is not None:
+            rules.append((Stage.REQUEST, position, router, "requests"))
+        if router.states:
+            rules.append((Stage.STATE, position, router, "states"))
+        if router.text is not None:
+            rules.append((router.text_stage, position, router, "text"))
+    # Stable: within a router, phrases before its state and text handlers, as declared.
+    plan = [(router, rule) for _, _, router, rule in sorted(rules, key=lambda r: r[:2])]
+    _plans[id(routers)] = (routers, plan)
+    return plan
 
 
 def _answers_yes_no(ctx: Context, routers: Sequence[Router], text: str, key: str) -> bool:
