@@ -4,46 +4,36 @@ channel one message and count how often it was stored. Shared by tests and bench
 
 from __future__ import annotations
 
-import itertools
-import json
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from app import keys
 from app.settings import Settings
-from channels import zalo_oa_api as api
 from db.models import Message
+from tests.factories import (
+    FORM_HEADERS,
+    TG_HEADER,
+    TG_SECRET,
+    TG_TOKEN,
+    ZALO_APP,
+    ZALO_KEY,
+    ZALO_SECRET,
+    sign_zalo,
+    telegram_update,
+    web_form,
+    zalo_event,
+)
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 from tests.web_client import CSRF, web_client
 
-TG_TOKEN = "123456:TEST-token"
-TG_SECRET = "webhook-secret-123"
-TG_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ZALO_APP, ZALO_SECRET, ZALO_KEY = "1234567890123456789", "app-secret", "oa-secret-key"
 CHANNELS = ("telegram", "zalo", "web")
-_ids = itertools.count(1)
-
-
-def telegram_update(update_id: int, text: str, chat_id: int = 5550001, name: str = "Bà") -> dict:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": next(_ids),
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": name},
-            "from": {"id": chat_id, "is_bot": False, "first_name": name, "language_code": "vi"},
-            "text": text,
-        },
-    }
 
 
 @dataclass
@@ -82,14 +72,10 @@ class Harness:
             raw, headers = sign_zalo(event)
             response = await self.client.post("/zalo/webhook", data=raw, headers=headers)
             return response.status, f"zmsg-{key}"
-        # Encoded as a browser would, except that what UTF-8 cannot encode is sent as is.
-        form = urlencode(
-            {"csrf": self.csrf, "nonce": f"n{key}", "text": text}, errors="surrogatepass"
-        )
         response = await self.client.post(
             "/chat",
-            data=form.encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            data=web_form(self.csrf, f"n{key}", text),
+            headers=FORM_HEADERS,
             allow_redirects=False,
         )
         return response.status, f"form:n{key}"
@@ -102,25 +88,6 @@ class Harness:
                 .select_from(Message)
                 .where(Message.event_id == event_id, Message.direction == "in")
             )
-
-
-def zalo_event(key: str, text: str, user: str, name: str = "", stamp: float | None = None):  # type: ignore[no-untyped-def]
-    return {
-        "app_id": ZALO_APP,
-        "event_name": "user_send_text",
-        "timestamp": str(int((time.time() if stamp is None else stamp) * 1000)),
-        "user_id_by_app": f"app-{user}",
-        "sender": {"id": user, "display_name": name},
-        "recipient": {"id": "oa-1"},
-        "message": {"msg_id": f"zmsg-{key}", "text": text},
-    }
-
-
-def sign_zalo(event: dict[str, Any], body: bytes | None = None) -> tuple[bytes, dict[str, str]]:
-    """An event signed as Zalo signs it; JSON with ASCII escapes, so odd Unicode goes as is."""
-    raw = json.dumps(event).encode() if body is None else body
-    mac = api.event_signature(ZALO_APP, raw, str(event.get("timestamp", "")), ZALO_KEY)
-    return raw, {api.SIGNATURE_HEADER: f"mac={mac}", "Content-Type": "application/json"}
 
 
 def ok(channel: str, status: int) -> bool:
@@ -176,7 +143,3 @@ async def all_channels(
     finally:
         await tg_server.close()
         await zalo_server.close()
-
-
-def dumps(value: Any) -> bytes:
-    return json.dumps(value).encode()
