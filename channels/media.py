@@ -9,7 +9,7 @@ import os
 import re
 import socket
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -80,38 +80,6 @@ def save_file(media_dir: Path | str, channel: str, platform_id: str, ext: str, d
 
 
 # ---- the fetch guard ----------------------------------------------------------------------
-class FetchPolicy:
-    """The hosts attachments may come from. `host` admits that host exactly; `.example.vn`
-    admits its subdomains. Loopback, private and link-local addresses are admitted only for a
-    host listed exactly (tests list their fakes: 127.0.0.1)."""
-
-    def __init__(self, hosts: Iterable[str]) -> None:
-        entries = [h.strip().lower() for h in hosts if h.strip()]
-        self.exact = {e.strip("[]").rstrip(".") for e in entries if not e.startswith(".")}
-        self.suffixes = tuple(e.rstrip(".") for e in entries if e.startswith("."))
-
-    def admits(self, host: str) -> bool:
-        host = host.lower().rstrip(".")
-        return host in self.exact or any(host.endswith(s) for s in self.suffixes)
-
-    def listed_exactly(self, host: str) -> bool:
-        return host.lower().rstrip(".") in self.exact
-
-
-def build_policy(listed: str) -> FetchPolicy:
-    """The policy from MEDIA_FETCH_HOSTS (comma-separated). A self-hosted Bot API server or a
-    proxy is fetched from only when the operator lists its host there too."""
-    return FetchPolicy(listed.split(","))
-
-
-def is_public(address: str) -> bool:
-    """A global unicast address (not loopback, private, link-local, shared or reserved)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
 async def resolve_host(host: str, port: int) -> list[tuple[int, str]]:
     """The host's addresses as (family, address); an IP literal is its own address."""
     try:
@@ -127,6 +95,44 @@ async def resolve_host(host: str, port: int) -> list[tuple[int, str]]:
     return list(dict.fromkeys((family, sockaddr[0]) for family, _, _, _, sockaddr in infos))
 
 
+# How a host is resolved: (family, address) pairs; tests pass a fake one.
+Resolve = Callable[[str, int], Awaitable[list[tuple[int, str]]]]
+
+
+class FetchPolicy:
+    """The hosts attachments may come from. `host` admits that host exactly; `.example.vn`
+    admits its subdomains. Loopback, private and link-local addresses are admitted only for a
+    host listed exactly (tests list their fakes: 127.0.0.1). `resolve` finds a host's addresses
+    (the system's resolver unless a test gives its own)."""
+
+    def __init__(self, hosts: Iterable[str], resolve: Resolve = resolve_host) -> None:
+        self.resolve = resolve
+        entries = [h.strip().lower() for h in hosts if h.strip()]
+        self.exact = {e.strip("[]").rstrip(".") for e in entries if not e.startswith(".")}
+        self.suffixes = tuple(e.rstrip(".") for e in entries if e.startswith("."))
+
+    def admits(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return host in self.exact or any(host.endswith(s) for s in self.suffixes)
+
+    def listed_exactly(self, host: str) -> bool:
+        return host.lower().rstrip(".") in self.exact
+
+
+def build_policy(listed: str, resolve: Resolve = resolve_host) -> FetchPolicy:
+    """The policy from MEDIA_FETCH_HOSTS (comma-separated). A self-hosted Bot API server or a
+    proxy is fetched from only when the operator lists its host there too."""
+    return FetchPolicy(listed.split(","), resolve)
+
+
+def is_public(address: str) -> bool:
+    """A global unicast address (not loopback, private, link-local, shared or reserved)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
 async def vet_url(url: str, policy: FetchPolicy) -> list[tuple[int, str]]:
     """The addresses a URL may be fetched from, or MediaRefused."""
     parts = urlsplit(url)
@@ -136,7 +142,7 @@ async def vet_url(url: str, policy: FetchPolicy) -> list[tuple[int, str]]:
     if not policy.admits(host):
         raise MediaRefused(f"host {host} not in MEDIA_FETCH_HOSTS")
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    addresses = await resolve_host(host, port)
+    addresses = await policy.resolve(host, port)
     if not addresses:
         raise MediaError(f"cannot resolve {host}")
     if not policy.listed_exactly(host) and not all(is_public(a) for _, a in addresses):
