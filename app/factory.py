@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import gc
 import ipaddress
 import logging
@@ -16,13 +15,12 @@ from aiohttp import web
 
 from app import audio_pages as audio
 from app import keys, pages
+from app.channels import build_registry
 from app.html import templates
 from app.runtime import Knowledge, start_runtime
 from app.settings import Settings, secret_key
-from bot.outbox import ConversationLogSender, Outbox
-from channels import web as chat
-from dashboard import announcements, dialogue, reports
-from dashboard import inbox as dashboard
+from bot.channel import Registry
+from dashboard.app import create_dashboard
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -42,10 +40,16 @@ SECURITY_HEADERS = {
 
 
 def create_app(
-    settings: Settings, knowledge: Knowledge | None = None, run_outbox: bool = True
+    settings: Settings,
+    knowledge: Knowledge | None = None,
+    run_outbox: bool = True,
+    registry: Registry | None = None,
 ) -> web.Application:
+    """The application: the channels' routes (those of `registry`, by default the channels the
+    settings turn on), the dashboard and the public pages."""
+    registry = registry if registry is not None else build_registry(settings)
     proxies = trusted_networks(settings.trusted_proxies)
-    middlewares = [pages.error_pages, dashboard.require_officer]
+    middlewares = [pages.error_pages]
     if proxies:
         middlewares.insert(0, forwarded_client(proxies))
     app = web.Application(middlewares=middlewares, client_max_size=256 * 1024)
@@ -53,19 +57,22 @@ def create_app(
     app[keys.SETTINGS] = settings
     app[keys.TEMPLATES] = templates()
     app[keys.SECRET] = secret_key(settings)
+    app[keys.CHANNELS] = registry
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
-        runtime = await start_runtime(settings, knowledge)
+        runtime = await start_runtime(settings, knowledge, registry)
         app[keys.RUNTIME] = runtime
         app[keys.SESSIONS] = runtime.core.session_factory
-        senders = {"web": ConversationLogSender(), "console": ConversationLogSender()}
-        app[keys.OUTBOX] = Outbox(
-            runtime.core.session_factory,
-            senders,
-            lease=dt.timedelta(seconds=settings.outbox_lease_seconds),
-        )
+        app[keys.OUTBOX] = runtime.outbox
         yield
         await runtime.close()
+
+    async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
+        """The adapters: webhooks registered, polling started, clients opened; stopped in
+        reverse order."""
+        await registry.start(app[keys.RUNTIME].hub())
+        yield
+        await registry.stop()
 
     async def background_ctx(app: web.Application) -> AsyncIterator[None]:
         """This worker's share of the background work: the outbox sender and the jobs that
@@ -82,41 +89,13 @@ def create_app(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def telegram_ctx(app: web.Application) -> AsyncIterator[None]:
-        from channels.telegram import TelegramChannel, TelegramSender
-
-        channel = TelegramChannel(settings, app[keys.RUNTIME].core, app[keys.OUTBOX])
-        app[keys.OUTBOX].senders["telegram"] = TelegramSender(channel)
-        app[keys.TELEGRAM] = channel
-        await channel.start()
-        yield
-        await channel.stop()
-
-    async def zalo_ctx(app: web.Application) -> AsyncIterator[None]:
-        from channels.zalo_oa import ZaloChannel, ZaloSender
-
-        channel = ZaloChannel(settings, app[keys.RUNTIME].core, app[keys.OUTBOX])
-        app[keys.OUTBOX].senders["zalo"] = ZaloSender(channel)
-        app[keys.ZALO] = channel
-        await channel.start()
-        yield
-        await channel.stop()
-
     app.cleanup_ctx.append(runtime_ctx)
-    if settings.zalo_app_id and settings.zalo_oa_secret_key:
-        app.cleanup_ctx.append(zalo_ctx)
-        app.router.add_post("/zalo/webhook", _zalo_webhook)
-    if settings.telegram_token:
-        app.cleanup_ctx.append(telegram_ctx)
-        app.router.add_post("/telegram/webhook", _telegram_webhook)
+    app.cleanup_ctx.append(channels_ctx)
     app.cleanup_ctx.append(background_ctx)
+    app.router.add_routes(registry.routes())
     pages.setup(app)
-    chat.setup(app)
-    dashboard.setup(app)
-    dialogue.setup(app)
-    reports.setup(app)
+    app.add_subapp("/dashboard", create_dashboard())
     audio.setup(app)
-    announcements.setup(app)
     app.router.add_static("/static", HERE / "static")
     return app
 
@@ -232,14 +211,3 @@ def serve(
         print=None,
         reuse_port=reuse_port or None,
     )
-
-
-async def _telegram_webhook(request: web.Request) -> web.StreamResponse:
-    channel = request.app.get(keys.TELEGRAM)
-    if channel is None or request.app[keys.SETTINGS].telegram_mode != "webhook":
-        raise web.HTTPNotFound()
-    return await channel.webhook(request)  # type: ignore[attr-defined]
-
-
-async def _zalo_webhook(request: web.Request) -> web.StreamResponse:
-    return await request.app[keys.ZALO].webhook(request)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.runtime import Runtime
 from app.settings import Settings
+from bot.channel import Registry
 from bot.outbox import Outbox
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -16,5 +17,4 @@ SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 OUTBOX = web.AppKey("outbox", Outbox)
 TEMPLATES = web.AppKey("templates", Environment)
 SECRET = web.AppKey("secret", str)
-TELEGRAM = web.AppKey("telegram", object)  # channels.telegram.TelegramChannel when enabled
-ZALO = web.AppKey("zalo", object)  # channels.zalo_oa.ZaloChannel when enabled
+CHANNELS = web.AppKey("channels", Registry)  # every known channel; the adapters running here

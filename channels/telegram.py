@@ -1,7 +1,7 @@
 """The Telegram channel on python-telegram-bot v22: polling, or a webhook on our own aiohttp
-application (no second web server). Updates become `Inbound`s for the core; replies and officers'
-answers go out through the outbox, whose `TelegramSender` honours 429 retry_after and marks a
-citizen who blocked the bot unreachable."""
+application (no second web server). Updates become `Inbound`s for the core; `send` delivers
+what the outbox hands it, honouring 429 retry_after and marking a citizen who blocked the bot
+unreachable. Clips are sent by `channels/telegram_clips.py`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,6 @@ import os
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # Durations as timedelta: what PTB's next major version does by default (no deprecation noise).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -32,18 +29,15 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from app.settings import Settings
-from bot.channel import DeliveryError, StillHandling
-from bot.core import Core
-from bot.messages import Address, Inbound, Kind, Reply
-from bot.outbox import Outbox, OutboxContent
-from bot.render import split_text
+from bot.channel import Capabilities, DeliveryError, Hub, StillHandling
+from bot.messages import Address, Button, Inbound, Kind, Reply
 from channels.media import keep_media
+from channels.telegram_clips import ClipUploads
 from channels.telegram_http import AiohttpRequest
-from db.models import AudioUpload, Citizen, OutboxMessage
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
-TYPING_DELAY = 0.8  # seconds of work before "typing…" is shown
+TYPING_DELAY = 0.8  # seconds of work before "typing…" is shown, unless told otherwise
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POLLING_RETRIES = 12  # an update not stored is tried again for about 6 minutes (polling)
 # The command menu Telegram shows, in Vietnamese.
@@ -60,11 +54,12 @@ COMMANDS = [
 ]
 
 
-def keyboard(buttons: list[list[str]] | None) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """Inline buttons, one a row; None without buttons."""
     if not buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=payload)] for label, payload in buttons]
+        [[InlineKeyboardButton(b.label, callback_data=b.payload)] for b in buttons]
     )
 
 
@@ -89,10 +84,18 @@ class MalformedUpdate(Exception):
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, core: Core, outbox: Outbox):
+    """One bot (TELEGRAM_TOKEN): its webhook or poller, and its sends."""
+
+    name = CHANNEL
+
+    def __init__(
+        self, settings: Settings, capabilities: Capabilities, *, typing_delay: float = TYPING_DELAY
+    ):
         self.settings = settings
-        self.core = core
-        self.outbox = outbox
+        self.capabilities = capabilities
+        self.typing_delay = typing_delay
+        self.hub: Hub | None = None
+        self.clips: ClipUploads | None = None
         builder = (
             Application.builder()
             .token(settings.telegram_token or "")
@@ -108,13 +111,26 @@ class TelegramChannel:
             builder = builder.updater(None)
         self.application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
-        core.deliver_through(CHANNEL, outbox, self.outbox_content)
         self._retries: dict[int, int] = {}  # polling: tries of updates not stored yet
         self._typing: set[asyncio.Task[None]] = set()  # "typing…" requests under way
 
     # ---- life cycle -----------------------------------------------------------------------
-    async def start(self) -> None:
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/telegram/webhook", self.webhook)]
+
+    async def start(self, hub: Hub) -> None:
+        """Registers the command menu, then the webhook, or starts polling (without a
+        webhook: the two exclude each other)."""
+        self.hub = hub
+        self.clips = ClipUploads(self.application.bot, hub.sessions, hub.clip_path)
         await self.application.initialize()
+        try:
+            await self._register()
+        except BaseException:
+            await self.stop()  # the client sessions are closed
+            raise
+
+    async def _register(self) -> None:
         bot = self.application.bot
         await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
         if self.settings.telegram_mode == "webhook":
@@ -138,8 +154,20 @@ class TelegramChannel:
             await self.application.stop()
         await self.application.shutdown()
 
+    @property
+    def username(self) -> str | None:
+        """The bot's @username (known once started), for t.me deep links."""
+        try:
+            return self.application.bot.username
+        except RuntimeError:  # not initialised yet
+            return None
+
     # ---- inbound --------------------------------------------------------------------------
     async def webhook(self, request: web.Request) -> web.Response:
+        """POST /telegram/webhook (404 in polling mode): checked by its secret token, stored,
+        then answered 200."""
+        if self.settings.telegram_mode != "webhook":
+            raise web.HTTPNotFound()
         secret = self.settings.telegram_webhook_secret or ""
         sent = request.headers.get(SECRET_HEADER, "")
         if not secret or not hmac.compare_digest(sent.encode(), secret.encode()):
@@ -193,11 +221,12 @@ class TelegramChannel:
             return
         # "typing…" is shown only when an answer takes more than a moment (a timer, not a task:
         # most answers come first and cancel it).
+        assert self.hub is not None, "start() first"
         typing = asyncio.get_running_loop().call_later(
-            TYPING_DELAY, self._start_typing, inbound.address.user_id
+            self.typing_delay, self._start_typing, inbound.address.user_id
         )
         try:
-            await self.core.handle(inbound)  # the replies go out through the outbox
+            await self.hub.handle(inbound)  # the replies go out through the outbox
         finally:
             typing.cancel()
 
@@ -309,40 +338,20 @@ class TelegramChannel:
         media.update(await keep_media(self.settings, CHANNEL, unique_id, ext, file.file_path))
         return media
 
-    @staticmethod
-    def outbox_content(reply: Reply) -> OutboxContent:
-        """A reply as its outbox row: the text, the inline buttons and the clip to send."""
-        payload: dict[str, Any] = {"buttons": [[b.label, b.payload] for b in reply.buttons]}
-        if reply.audio:
-            payload["audio"] = {"key": reply.audio.clip_id, "title": reply.audio.title}
-        return reply.text, payload
-
-
-class TelegramSender:
-    """Sends outbox rows to Telegram."""
-
-    def __init__(self, channel: TelegramChannel):
-        self.channel = channel
-        self._upload_locks: dict[str, asyncio.Lock] = {}
-        self._file_ids: dict[str, str] = {}  # clip key -> Telegram's file_id
-
-    async def send(self, session: AsyncSession, citizen: Citizen, row: OutboxMessage) -> str | None:
-        bot = self.channel.application.bot
-        buttons = (row.payload or {}).get("buttons")
-        chunks = split_text(row.text)
+    # ---- outbound -------------------------------------------------------------------------
+    async def send(self, address: Address, reply: Reply, *, key: str | None = None) -> str | None:
+        """Sends one fitted part: its text with its inline buttons, then its clip."""
+        chat_id = int(address.user_id)
         message_id = None
         try:
-            for i, chunk in enumerate(chunks):
-                last = i == len(chunks) - 1
-                sent = await bot.send_message(
-                    int(citizen.external_id),
-                    chunk,
-                    reply_markup=keyboard(buttons) if last else None,
+            if reply.text:
+                sent = await self.application.bot.send_message(
+                    chat_id, reply.text, reply_markup=keyboard(reply.buttons)
                 )
                 message_id = str(sent.message_id)
-            audio = (row.payload or {}).get("audio")
-            if audio:
-                message_id = await self._send_audio(session, int(citizen.external_id), audio)
+            if reply.audio:
+                assert self.clips is not None, "start() first"
+                message_id = await self.clips.send(chat_id, reply.audio)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
@@ -356,47 +365,3 @@ class TelegramSender:
         except TelegramError as exc:
             raise DeliveryError(str(exc), retry=False) from exc
         return message_id
-
-    async def _send_audio(self, session: AsyncSession, chat_id: int, audio: dict[str, str]) -> str:
-        """Sends a clip; the file_id Telegram returns is kept, so each clip is uploaded once
-        (in this worker: one upload at a time per clip; across workers: the first stored wins
-        and a second upload is harmless)."""
-        bot = self.channel.application.bot
-        key = audio["key"]
-        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_VOICE)
-        async with self._upload_locks.setdefault(key, asyncio.Lock()):
-            file_id = self._file_ids.get(key) or await session.scalar(
-                select(AudioUpload.file_id).where(
-                    AudioUpload.clip_key == key, AudioUpload.channel == CHANNEL
-                )
-            )
-            if file_id is None:
-                return await self._upload(session, chat_id, audio)
-            self._file_ids[key] = file_id
-        sent = await bot.send_audio(chat_id, file_id, title=audio["title"])
-        return str(sent.message_id)
-
-    async def _upload(self, session: AsyncSession, chat_id: int, audio: dict[str, str]) -> str:
-        library = self.channel.core.audio
-        path = library.path(audio["key"]) if library else None
-        if path is None:
-            raise TelegramError("clip file missing")
-        with path.open("rb") as handle:
-            sent = await self.channel.application.bot.send_audio(
-                chat_id, handle, title=audio["title"], filename=f"{audio['title'][:40]}.mp3"
-            )
-        if sent.audio:
-            self._file_ids[audio["key"]] = sent.audio.file_id
-            try:
-                async with session.begin_nested():
-                    session.add(
-                        AudioUpload(
-                            clip_key=audio["key"],
-                            channel=CHANNEL,
-                            file_id=sent.audio.file_id,
-                            created_at=dt.datetime.now(dt.UTC),
-                        )
-                    )
-            except IntegrityError:
-                pass  # another worker stored its upload of this clip first; either id works
-        return str(sent.message_id)

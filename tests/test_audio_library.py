@@ -11,16 +11,16 @@ from app.settings import Settings
 from audio.engines import decode
 from db.models import AudioUpload, Bulletin
 from db.officers import create_officer
-from tests.conftest import run_cli
-from tests.test_bulletins import wait_built
-from tests.test_telegram import (
+from tests.channels.test_telegram import (
     button_update,
     message_update,
     post,
     sent,
     telegram_settings,
 )
-from tests.test_telegram import fake as fake  # the fake Bot API server fixture
+from tests.channels.test_telegram import fake as fake  # the fake Bot API server fixture
+from tests.conftest import run_cli
+from tests.test_bulletins import wait_built
 from tests.web_client import CSRF, csrf_of, login, web_client
 
 

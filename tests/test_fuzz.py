@@ -21,10 +21,10 @@ from content import CONTENT_DIR
 from content.amounts import parse_amount, parse_count
 from content.eligibility import CheckError, check_household
 from content.loader import ContentError, load_content
+from tests.channels.test_telegram import fake as fake  # the fake Bot API server fixture
 from tests.fuzz_inputs import REQUESTS
 from tests.fuzz_inputs import send as send_fuzz
 from tests.inbound_harness import TG_HEADER, TG_SECRET, all_channels, telegram_update
-from tests.test_telegram import fake as fake  # the fake Bot API server fixture
 from tests.web_client import web_client
 
 FUZZ = settings(
@@ -184,7 +184,7 @@ async def zalo_client(db_url, knowledge, tmp_path):
 
 @pytest.fixture
 async def telegram_client(db_url, knowledge, tmp_path, fake):
-    from tests.test_telegram import telegram_settings
+    from tests.channels.test_telegram import telegram_settings
 
     async with web_client(
         telegram_settings(db_url, fake, "webhook", tmp_path), knowledge, run_outbox=False
@@ -206,7 +206,7 @@ async def telegram_client(db_url, knowledge, tmp_path, fake):
     )
 )
 async def test_telegram_webhook_never_fails_with_5xx(telegram_client, body):
-    from tests.test_telegram import SECRET
+    from tests.channels.test_telegram import SECRET
 
     response = await telegram_client.post(
         "/telegram/webhook",

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from app import keys
 from app.factory import create_app
 from app.settings import Settings
+from bot.channel import Registry
 from db.officers import create_officer
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
@@ -25,10 +26,11 @@ async def web_client(
     run_outbox: bool = False,
     officers: tuple[tuple[str, str, str | None], ...] = (),
     password: str = "",
+    registry: Registry | None = None,
 ) -> AsyncIterator[TestClient]:
-    """The started application; `officers` (username, role, locality) are created first, all
-    with `password`."""
-    app = create_app(settings, knowledge, run_outbox=run_outbox)
+    """The started application (with the channels of `registry`, by default those the settings
+    turn on); `officers` (username, role, locality) are created first, all with `password`."""
+    app = create_app(settings, knowledge, run_outbox=run_outbox, registry=registry)
     async with TestClient(TestServer(app)) as client:
         if officers:
             async with app[keys.SESSIONS]() as db:

@@ -4,6 +4,7 @@ real Telegram and Zalo channels against our fakes, and the guard on its own."""
 from __future__ import annotations
 
 import itertools
+import socket
 import time
 from pathlib import Path
 
@@ -192,6 +193,23 @@ async def test_a_redirect_to_an_unlisted_host_is_not_followed():
             await media.fetch_media(f"http://127.0.0.1:{server.port}/secret", policy, 3)
     finally:
         await server.close()
+
+
+async def test_a_listed_host_that_resolves_to_a_private_address_is_refused():
+    """DNS can answer anything for a listed domain: only public addresses are fetched from
+    (a fake resolver, as a rebinding attacker's DNS server would answer)."""
+
+    async def rebinding(host: str, port: int) -> list[tuple[int, str]]:
+        return [(socket.AF_INET, "149.154.167.220"), (socket.AF_INET, "10.0.0.7")]
+
+    async def public(host: str, port: int) -> list[tuple[int, str]]:
+        return [(socket.AF_INET, "149.154.167.220")]
+
+    url = "https://voice-dl.zdn.vn/voice1.m4a"
+    with pytest.raises(media.MediaRefused, match="private address"):
+        await media.vet_url(url, media.build_policy(".zdn.vn", resolve=rebinding))
+    admitted = await media.vet_url(url, media.build_policy(".zdn.vn", resolve=public))
+    assert admitted == [(socket.AF_INET, "149.154.167.220")]
 
 
 def test_policy_admits_listed_hosts_and_subdomains_only():

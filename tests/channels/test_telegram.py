@@ -13,8 +13,11 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from app import keys
+from app.channels import known
 from app.settings import Settings
+from bot.channel import Registry
 from bot.render import split_text
+from channels.telegram import TelegramChannel
 from db.models import Citizen, Message, OutboxMessage, Question
 from db.officers import create_officer
 from tests.fakes.telegram_api import FakeTelegram
@@ -341,14 +344,20 @@ def test_long_text_is_split_without_breaking_words():
     assert all(not c.endswith(("Hộ", "ngh")) or c.endswith("Hộ") for c in chunks)
 
 
-async def test_typing_is_shown_when_an_answer_takes_a_moment(client, fake, monkeypatch):
-    import channels.telegram as telegram_channel
-
-    monkeypatch.setattr(telegram_channel, "TYPING_DELAY", 0.0)  # every answer "takes a moment"
-    await post(client, message_update(40, "chuẩn nghèo thành thị là bao nhiêu"))
-    await sent(fake, 1)
-    for _ in range(50):
-        if fake.of("sendChatAction"):
-            break
-        await asyncio.sleep(0.02)
+@pytest.mark.parametrize("mode", MODES)
+async def test_typing_is_shown_when_an_answer_takes_a_moment(
+    db_url, fake, knowledge, tmp_path, mode
+):
+    settings = telegram_settings(db_url, fake, mode, tmp_path)
+    # No delay: every answer "takes a moment".
+    channel = TelegramChannel(settings, known(settings)["telegram"], typing_delay=0.0)
+    registry = Registry(known(settings), [channel])
+    async with web_client(settings, knowledge, run_outbox=True, registry=registry) as c:
+        c.mode, c.fake = mode, fake
+        await post(c, message_update(40, "chuẩn nghèo thành thị là bao nhiêu"))
+        await sent(fake, 1)
+        for _ in range(50):
+            if fake.of("sendChatAction"):
+                break
+            await asyncio.sleep(0.02)
     assert fake.of("sendChatAction")[0]["action"] == "typing"

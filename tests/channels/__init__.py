@@ -1,0 +1,1 @@
+"""Per-channel tests: each adapter against its platform's fake on loopback."""
