@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channel import Capabilities, Registry
 from content.amounts import group_thousands
 from content.loader import Content
 from content.localities import PLACES
@@ -39,20 +40,11 @@ MAX_TITLE = 200
 MAX_TEXT = 3000
 ACTING_ROLES = ("admin", "officer")
 _UNIT_CODE = re.compile(r"(p:\d{2}|w:\d{3,6})")
-# Channels whose sender plays `payload["audio"]` (Telegram sends the clip, the web chat shows a
-# player); the others (Zalo, the console) get a link in the text.
-AUDIO_PLAYED = frozenset({"telegram", "web"})
-# Channels where a button under the message works (Zalo shows buttons as numbered choices, which
-# only work for the conversation's own replies).
-BUTTONS_SHOWN = frozenset({"telegram", "web"})
-# Share of a platform's rate an announcement may use; the rest is left for live replies.
-TELEGRAM_SHARE = 2 / 3
-ZALO_PACE = 10.0  # messages a second; Zalo publishes no figure for OA consultation messages
 UNREACHABLE_NOTE = "đã đánh dấu không liên lạc được trước khi gửi"
-# Channels that upload a clip once and then send the platform's file id (Telegram). When the
-# clip is not uploaded yet, the first subscriber's message goes alone and the others wait this
-# long, so the clip is uploaded once rather than by every message sent side by side.
-CLIP_UPLOADS = frozenset({"telegram"})
+# On channels that upload a clip once and then send the platform's file id (`clip_upload`:
+# Telegram), while the clip is not uploaded yet the first subscriber's message goes alone and
+# the others wait this long, so the clip is uploaded once rather than by every message sent side
+# by side.
 UPLOAD_HEAD_START = dt.timedelta(seconds=5)
 
 
@@ -180,19 +172,26 @@ class Rendered:
 
 
 def render(
-    msgs: Messages, announcement: Announcement, place: str, channel: str, audio_url: str | None
+    msgs: Messages,
+    announcement: Announcement,
+    place: str,
+    caps: Capabilities,
+    audio_url: str | None,
 ) -> Rendered:
+    """The announcement for a channel that can show `caps`: the clip itself where the channel
+    plays audio, else its link in the text; the stop and menu buttons only where native buttons
+    show (numbered lines would press the conversation's choices, not these)."""
     parts = [
         msgs.announcement_body.format(place=place, title=announcement.title, text=announcement.text)
     ]
     payload: dict[str, Any] = {"announcement": announcement.id}
     if announcement.audio_key:
-        if channel in AUDIO_PLAYED:
+        if caps.audio_out:
             payload["audio"] = {"key": announcement.audio_key, "title": announcement.title}
         elif audio_url:
             parts.append(msgs.announcement_audio_link.format(url=audio_url))
     parts.append(msgs.announcement_stop)
-    if channel in BUTTONS_SHOWN:
+    if caps.max_buttons > 0 and not caps.numbered_choices:
         payload["buttons"] = [[msgs.btn_unsubscribe, "sub:off"], [msgs.btn_menu, "menu"]]
     return Rendered("\n\n".join(parts), payload)
 
@@ -213,9 +212,10 @@ async def reach(session: AsyncSession, target: Target) -> dict[str, dict[str, in
     return out
 
 
-def paces(telegram_max_rate: float) -> dict[str, float]:
-    """Messages a second an announcement sends on each paced channel."""
-    return {"telegram": max(1.0, telegram_max_rate * TELEGRAM_SHARE), "zalo": ZALO_PACE}
+def paces(registry: Registry) -> dict[str, float]:
+    """Messages a second an announcement sends on each paced channel (its share of the
+    platform's rate; the rest is left for live replies)."""
+    return {name: caps.announce_rate for name, caps in registry.known.items() if caps.announce_rate}
 
 
 @dataclass(frozen=True)
@@ -231,12 +231,15 @@ async def send(
     officer: Officer,
     msgs: Messages,
     audio_url: str | None,
-    pace: dict[str, float],
+    registry: Registry,
     now: dt.datetime | None = None,
+    head_start: dt.timedelta = UPLOAD_HEAD_START,
 ) -> Sent | None:
     """Queues the announcement for every subscriber of its target, once: returns None when it
     was sent already (this press changed nothing, and the transaction is rolled back).
-    Otherwise the caller commits, with its audit entry in the same transaction."""
+    Otherwise the caller commits, with its audit entry in the same transaction. Each channel's
+    rows are shaped and paced by its capabilities in `registry`; `head_start` is the wait after
+    the first message where a clip is still to be uploaded."""
     now = now or dt.datetime.now(dt.UTC)
     claimed = await session.execute(
         update(Announcement)
@@ -258,17 +261,19 @@ async def send(
     ).all()
     rendered: dict[str, Rendered] = {}
     position: dict[str, int] = {}
-    head_start = await _head_starts(session, announcement.audio_key)
+    pace = paces(registry)
+    head_starts = await _head_starts(session, announcement.audio_key, registry, head_start)
     rows = []
     for citizen_id, channel, unreachable in subscribers:
         if channel not in rendered:
-            rendered[channel] = render(msgs, announcement, target.name, channel, audio_url)
+            caps = registry.capabilities(channel)
+            rendered[channel] = render(msgs, announcement, target.name, caps, audio_url)
         due = now
         if not unreachable and channel in pace:
             place_in_line = position.get(channel, 0)
             due = now + dt.timedelta(seconds=place_in_line / pace[channel])
-            if place_in_line and channel in head_start:
-                due += head_start[channel]
+            if place_in_line and channel in head_starts:
+                due += head_starts[channel]
             position[channel] = place_in_line + 1
         rows.append(
             {
@@ -293,9 +298,12 @@ async def send(
     return Sent(len(rows) - unreachable_count, unreachable_count)
 
 
-async def _head_starts(session: AsyncSession, clip_key: str | None) -> dict[str, dt.timedelta]:
+async def _head_starts(
+    session: AsyncSession, clip_key: str | None, registry: Registry, head_start: dt.timedelta
+) -> dict[str, dt.timedelta]:
     """The wait after the first message, on channels where the clip is not uploaded yet."""
-    if not clip_key:
+    uploading = {name for name, caps in registry.known.items() if caps.clip_upload}
+    if not clip_key or not uploading:
         return {}
     uploaded = set(
         (
@@ -304,7 +312,7 @@ async def _head_starts(session: AsyncSession, clip_key: str | None) -> dict[str,
             )
         ).scalars()
     )
-    return {channel: UPLOAD_HEAD_START for channel in CLIP_UPLOADS - uploaded}
+    return {channel: head_start for channel in uploading - uploaded}
 
 
 @dataclass

@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from app import keys
+from app.channels import build_registry, known
+from app.settings import Settings
 from bot import announcements as svc
-from bot.channel import DeliveryError
-from bot.messages import Address, Inbound, Kind
-from bot.outbox import ConversationLogSender
+from bot.channel import Capabilities, DeliveryError, Hub, Registry
+from bot.messages import Address, Inbound, Kind, Reply
+from channels.web import WebChannel
 from db.models import (
     Announcement,
     AuditEntry,
@@ -28,9 +30,15 @@ from db.models import (
 )
 from db.officers import create_officer
 from db.session import make_session_factory
+from tests.channels.test_telegram import (
+    button_update,
+    message_update,
+    post,
+    sent,
+    telegram_settings,
+)
+from tests.channels.test_telegram import fake as fake  # the fake Bot API server fixture
 from tests.driver import ChatDriver
-from tests.test_telegram import button_update, message_update, post, sent, telegram_settings
-from tests.test_telegram import fake as fake  # the fake Bot API server fixture
 from tests.web_client import CSRF, csrf_of, login, web_client
 
 PASSWORD = "mat-khau-du-dai-1"
@@ -259,9 +267,9 @@ async def test_compose_preview_send_reaches_exactly_the_localitys_subscribers(cl
         assert row.text.startswith("THÔNG BÁO – Huyện Kiên Hải\nHọp bình xét hộ nghèo\n\n")
         assert row.text.endswith(STOP_LINE)
     audio = {"key": key, "title": "Họp bình xét hộ nghèo"}
-    assert by_channel["telegram"].payload["audio"] == audio  # as TelegramSender sends it
+    assert by_channel["telegram"].payload["audio"] == audio  # the Telegram channel sends the clip
     assert by_channel["web"].payload["audio"] == audio
-    assert "audio" not in by_channel["zalo"].payload  # ZaloSender sends text only…
+    assert "audio" not in by_channel["zalo"].payload  # Zalo OA sends text only…
     assert f"/audio/clips/{key}.mp3" in by_channel["zalo"].text  # …so the link is in it
     assert by_channel["telegram"].payload["buttons"][0] == ["Ngừng nhận thông báo", "sub:off"]
 
@@ -335,20 +343,54 @@ async def test_an_announcement_without_subscribers_is_done_at_once(client):
 
 
 class Refusing:
-    """A platform that refuses the message (not retryable), or whose citizen blocked the bot."""
+    """A platform that takes messages until told to refuse them: then it refuses (not
+    retryable), or says the citizen blocked the bot."""
 
-    def __init__(self, unreachable: bool = False):
+    def __init__(self, name: str, capabilities: Capabilities, unreachable: bool = False):
+        self.name = name
+        self.capabilities = capabilities
         self.unreachable = unreachable
+        self.refusing = False
         self.calls = 0
 
-    async def send(self, session, citizen, row):  # type: ignore[no-untyped-def]
+    def routes(self) -> list:
+        return []
+
+    async def start(self, hub: Hub) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def send(self, address: Address, reply: Reply, *, key: str | None = None) -> str | None:
+        if not self.refusing:
+            return None
         self.calls += 1
         if self.unreachable:
             raise DeliveryError("Forbidden: bot was blocked by the user", False, True)
         raise DeliveryError("Bad Request: chat not found", retry=False)
 
 
-async def test_delivery_through_the_outbox_with_counts_and_progress(client):
+@pytest.fixture
+async def refusing_platforms(settings, knowledge):
+    """The web chat, and Telegram and Zalo as platforms that will refuse."""
+    caps = known(settings)
+    telegram = Refusing("telegram", caps["telegram"])
+    zalo = Refusing("zalo", caps["zalo"], unreachable=True)
+    registry = Registry(caps, [WebChannel(caps["web"]), telegram, zalo])
+    async with web_client(
+        settings,
+        knowledge,
+        officers=(("kienhai", "officer", "kien-hai"),),
+        password=PASSWORD,
+        registry=registry,
+    ) as c:
+        c.telegram, c.zalo = telegram, zalo
+        yield c
+
+
+async def test_delivery_through_the_outbox_with_counts_and_progress(refusing_platforms):
+    client = refusing_platforms
     app = client.server.app
     web = await subscriber(client, "web", "w-ok", "loc:kien-hai")
     await subscriber(client, "telegram", "7001", "loc:kien-hai")
@@ -377,8 +419,8 @@ async def test_delivery_through_the_outbox_with_counts_and_progress(client):
     }
 
     outbox = app[keys.OUTBOX]
-    refusing, blocked = Refusing(), Refusing(unreachable=True)
-    outbox.senders.update({"web": ConversationLogSender(), "telegram": refusing, "zalo": blocked})
+    refusing, blocked = client.telegram, client.zalo
+    refusing.refusing = blocked.refusing = True
     while await outbox.deliver_due():
         pass
     after = await (await client.get(progress_url)).json()
@@ -430,12 +472,11 @@ async def test_the_web_chat_shows_the_announcement_and_its_stop_button(client):
 
 
 async def test_telegram_subscribers_get_the_text_the_stop_button_and_the_clip(
-    db_url, fake, knowledge, tmp_path, monkeypatch
+    db_url, fake, knowledge, tmp_path
 ):
-    """Through the real Telegram sender against the fake Bot API: the first subscriber's
-    message goes alone and uploads the clip; the others follow with its file id, and one of
-    them has blocked the bot."""
-    monkeypatch.setattr(svc, "UPLOAD_HEAD_START", dt.timedelta(seconds=1.5))
+    """Through the real Telegram channel against the fake Bot API: the first subscriber's
+    message goes alone and uploads the clip; the others follow with its file id, 1.5 s later,
+    and one of them has blocked the bot."""
     settings = telegram_settings(db_url, fake, "webhook", tmp_path)
     async with web_client(settings, knowledge, run_outbox=True) as c:
         c.mode, c.fake = "webhook", fake
@@ -452,7 +493,24 @@ async def test_telegram_subscribers_get_the_text_the_stop_button_and_the_clip(
         announcement_id = await compose_id(
             c, locality="kien-hai", title="Lịch phát gạo", text="Phát gạo ngày 2/12.", audio="make"
         )
-        await press_send(c, announcement_id)
+        app = c.server.app
+        content = app[keys.RUNTIME].knowledge.content
+        async with app[keys.SESSIONS]() as db:
+            officer = await db.scalar(select(Officer).where(Officer.username == "kienhai"))
+            target = svc.resolve_target(content, "kien-hai")
+            head_start = dt.timedelta(seconds=1.5)
+            await svc.send(
+                db,
+                announcement_id,
+                target,
+                officer,
+                content.messages,
+                None,
+                app[keys.CHANNELS],
+                head_start=head_start,
+            )
+            await db.commit()
+        app[keys.OUTBOX].wake()
         first = (await sent(fake, 1, "sendAudio"))[0]
         assert int(first["chat_id"]) == 7001 and first["audio"]["filename"].endswith(".mp3")
         assert first["title"] == "Lịch phát gạo"
@@ -581,15 +639,16 @@ async def test_ten_thousand_subscribers_are_queued_at_once_and_paced(runtime):
         await db.commit()
         draft_id = draft.id
         started = time.perf_counter()
+        registry = build_registry(Settings(telegram_max_rate=30), only=())
         sent = await svc.send(
-            db, draft_id, target, officer, content.messages, None, svc.paces(30), now=now
+            db, draft_id, target, officer, content.messages, None, registry, now=now
         )
         await db.commit()
         elapsed = time.perf_counter() - started
         assert sent == svc.Sent(queued=9_900, unreachable=100)
         assert elapsed < 5, f"queueing 10,000 rows took {elapsed:.1f} s"
         assert (
-            await svc.send(db, draft_id, target, officer, content.messages, None, {}, now=now)
+            await svc.send(db, draft_id, target, officer, content.messages, None, registry, now=now)
             is None
         )
         rows = (
