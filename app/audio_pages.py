@@ -4,12 +4,22 @@ topic and locality, and a playlist per locality (M3U, plain list) for IP loudspe
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
 from app import keys
 from app.html import render
-from dashboard import bulletins
+from audio.pronunciations import STORE
 from db.models import Bulletin
+
+
+async def bind_pronunciations(app: web.Application) -> AsyncIterator[None]:
+    """Clips made by this application read with the officers' edits in its database."""
+    STORE.bind(app[keys.SESSIONS])
+    yield
+    if STORE.sessions is app[keys.SESSIONS]:
+        STORE.bind(None)
 
 
 def _library(request: web.Request):  # type: ignore[no-untyped-def]
@@ -126,4 +136,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get(r"/audio/clips/{key:[0-9a-f]+}.{ext:(mp3|txt)}", clip_file)
     app.router.add_get(r"/audio/bulletins/{id:\d+}/{name:[a-z0-9-]+\.mp3}", bulletin_file)
     app.router.add_get(r"/audio/playlist/{locality:[a-z0-9-]+}.{ext:(m3u|txt)}", playlist)
-    bulletins.setup(app)
+    app.cleanup_ctx.append(bind_pronunciations)

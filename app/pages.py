@@ -1,4 +1,4 @@
-"""Landing page, health check and friendly error pages."""
+"""Landing page, health check, friendly error pages, and contact corrections kept fresh."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import os
 import secrets
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from sqlalchemy import insert
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import keys
 from app.html import render
 from dashboard.views import render_page
+from db.contacts import keep_fresh, refresh
 from db.models import ProcessedEvent
 
 HEALTH_TIMEOUT = 2.0  # seconds the write probe may take before the database counts as down
@@ -94,6 +96,18 @@ async def probe_write(sessions: async_sessionmaker[AsyncSession]) -> None:
         await session.rollback()
 
 
+async def fresh_contacts(app: web.Application) -> AsyncIterator[None]:
+    """Officers' contact corrections, read by the chat: loaded before the first message, then
+    re-read every few seconds (another worker may have saved one)."""
+    engine = app[keys.RUNTIME].engine
+    await refresh(engine)
+    task = asyncio.create_task(keep_fresh(engine))
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/", landing)
     app.router.add_get("/healthz", healthz)
+    app.cleanup_ctx.append(fresh_contacts)

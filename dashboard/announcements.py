@@ -24,11 +24,11 @@ MAKE_CLIP = "make"
 
 
 def _content(request: web.Request):  # type: ignore[no-untyped-def]
-    return request.app[keys.RUNTIME].knowledge.content
+    return request.config_dict[keys.RUNTIME].knowledge.content
 
 
 def _library(request: web.Request):  # type: ignore[no-untyped-def]
-    return request.app[keys.RUNTIME].core.audio
+    return request.config_dict[keys.RUNTIME].core.audio
 
 
 def _visible(request: web.Request, announcement: Announcement) -> svc.Target | None:
@@ -80,7 +80,7 @@ async def _page(
     typed (status 400)."""
     officer = request[OFFICER_KEY]
     content = _content(request)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         rows = (
             (await db.execute(select(Announcement).order_by(Announcement.id.desc()).limit(LISTED)))
             .scalars()
@@ -147,7 +147,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         audio_key = await _audio_key(request, values["audio"], title, text, target)
     except svc.AnnouncementError as exc:
         return await _page(request, 400, str(exc), values)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         announcement = await svc.create_draft(db, officer, target, title, text, audio_key)
         await audit(
             db,
@@ -185,7 +185,7 @@ async def detail(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
     content = _content(request)
     lib = _library(request)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         announcement, target = await _load(request, db)
         place = target.name if target else announcement.locality_id
         reach = await svc.reach(db, target) if target else {}
@@ -237,8 +237,8 @@ async def send(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
     content = _content(request)
     lib = _library(request)
-    settings = request.app[keys.SETTINGS]
-    async with request.app[keys.SESSIONS]() as db:
+    settings = request.config_dict[keys.SETTINGS]
+    async with request.config_dict[keys.SESSIONS]() as db:
         announcement, target = await _load(request, db)
         if target is None:
             raise web.HTTPBadRequest(
@@ -269,20 +269,20 @@ async def send(request: web.Request) -> web.StreamResponse:
             {"queued": sent.queued, "unreachable": sent.unreachable},
         )
         await db.commit()
-    request.app[keys.OUTBOX].wake()
+    request.config_dict[keys.OUTBOX].wake()
     raise web.HTTPSeeOther(f"/dashboard/announcements/{announcement_id}")
 
 
 async def progress(request: web.Request) -> web.Response:
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         announcement, _ = await _load(request, db)
         found = (await svc.progress_of(db, [announcement]))[announcement.id]
     return web.json_response(found.as_json())
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/dashboard/announcements", index)
-    app.router.add_post("/dashboard/announcements", create)
-    app.router.add_get(r"/dashboard/announcements/{id:\d{1,9}}", detail)
-    app.router.add_post(r"/dashboard/announcements/{id:\d{1,9}}/send", send)
-    app.router.add_get(r"/dashboard/announcements/{id:\d{1,9}}/progress", progress)
+    app.router.add_get("/announcements", index)
+    app.router.add_post("/announcements", create)
+    app.router.add_get(r"/announcements/{id:\d{1,9}}", detail)
+    app.router.add_post(r"/announcements/{id:\d{1,9}}/send", send)
+    app.router.add_get(r"/announcements/{id:\d{1,9}}/progress", progress)

@@ -15,7 +15,6 @@ from dashboard.access import require_role
 from dashboard.views import render_page
 from db.contacts import VN_OFFSET, load_overrides, merged
 
-PATH = "/dashboard/content-audit"  # /dashboard/audit is the log of officers' actions
 KIND_TITLES = {
     "expired": "Đã hết hiệu lực",
     "stale_entry": f"Quá {STALE_AFTER_DAYS} ngày chưa kiểm tra lại",
@@ -57,8 +56,9 @@ def describe(finding: Finding, content: Content) -> dict[str, Any]:
 async def audit_page(request: web.Request) -> web.Response:
     require_role(request, "admin")
     day = parse_day(request.query.get("date"))
-    content = request.app[keys.RUNTIME].knowledge.content
-    async with request.app[keys.SESSIONS]() as db:  # the officers' corrections as they are now
+    content = request.config_dict[keys.RUNTIME].knowledge.content
+    # The officers' corrections as they are now.
+    async with request.config_dict[keys.SESSIONS]() as db:
         overrides = await load_overrides(db)
     findings = audit_content(content, day, merged(content.contacts, overrides))
     counts = count_findings(findings)
@@ -82,4 +82,5 @@ async def audit_page(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get(PATH, audit_page)
+    # /dashboard/audit is the log of officers' actions; this is the content's audit.
+    app.router.add_get("/content-audit", audit_page)

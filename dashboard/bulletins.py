@@ -33,7 +33,7 @@ INTERRUPTED = "Lần thu âm trước bị gián đoạn. Hãy bấm “Lưu và
 
 
 def _library(request: web.Request):  # type: ignore[no-untyped-def]
-    return request.app[keys.RUNTIME].core.audio
+    return request.config_dict[keys.RUNTIME].core.audio
 
 
 def _may_act_for(officer: Officer, locality_id: str | None) -> bool:
@@ -54,10 +54,10 @@ async def _recordings(db, officer: Officer) -> list[AudioRecording]:  # type: ig
 
 async def index(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.RUNTIME].knowledge.content
     ids = [i for i in request.query.get("faq", "").split(",") if i in content.entries]
     text = "\n\n".join(_library(request).entry_text(content.entries[i]) for i in ids)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         query = select(Bulletin).order_by(Bulletin.id.desc()).limit(50)
         if officer.role != "admin" and officer.locality_id:
             query = query.where(Bulletin.locality_id == officer.locality_id)
@@ -72,7 +72,7 @@ async def index(request: web.Request) -> web.Response:
         labels=STATUS_LABELS,
         localities=list(content.localities.values()),
         can_act=officer.role in ("admin", "officer"),
-        max_mb=request.app[keys.SETTINGS].audio_upload_max_bytes / 1024 / 1024,
+        max_mb=request.config_dict[keys.SETTINGS].audio_upload_max_bytes / 1024 / 1024,
     )
 
 
@@ -89,7 +89,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     if not _may_act_for(officer, locality):
         raise web.HTTPForbidden(text="Bạn chỉ làm được bản tin cho địa phương của mình.")
     segments = [{"kind": "text", "text": text}] if text else []
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         bulletin = Bulletin(
             title=title,
             locality_id=locality,
@@ -132,8 +132,8 @@ def _progress(request: web.Request, bulletin: Bulletin) -> dict[str, Any]:
 
 async def editor(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
-    content = request.app[keys.RUNTIME].knowledge.content
-    async with request.app[keys.SESSIONS]() as db:
+    content = request.config_dict[keys.RUNTIME].knowledge.content
+    async with request.config_dict[keys.SESSIONS]() as db:
         bulletin = await _load(request, db)
         recordings = await _recordings(db, officer)
     script = clean_script(
@@ -149,7 +149,7 @@ async def editor(request: web.Request) -> web.Response:
         p=_progress(request, bulletin),
         localities=list(content.localities.values()),
         can_act=officer.role in ("admin", "officer"),
-        max_mb=request.app[keys.SETTINGS].audio_upload_max_bytes / 1024 / 1024,
+        max_mb=request.config_dict[keys.SETTINGS].audio_upload_max_bytes / 1024 / 1024,
     )
 
 
@@ -183,7 +183,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     officer = require_role(request, "admin", "officer")
     form = await check_csrf(request)
     build = str(form.get("action", "")) == "build"
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         bulletin = await _load(request, db)
         if _library(request).is_building(bulletin):
             raise web.HTTPConflict(text="Bản tin này đang được thu âm. Hãy đợi xong rồi sửa.")
@@ -210,19 +210,20 @@ async def save(request: web.Request) -> web.StreamResponse:
         await db.commit()
         bid = bulletin.id
     if build:
-        _start(request.app, bid)
+        _start(request, bid)
     raise web.HTTPSeeOther(f"/dashboard/bulletins/{bid}")
 
 
-def _start(app: web.Application, bid: int) -> None:
-    lib = app[keys.RUNTIME].core.audio
-    task = asyncio.create_task(lib.build_bulletin(app[keys.SESSIONS], bid))
-    app[BUILDS].add(task)
-    task.add_done_callback(app[BUILDS].discard)
+def _start(request: web.Request, bid: int) -> None:
+    lib = request.config_dict[keys.RUNTIME].core.audio
+    task = asyncio.create_task(lib.build_bulletin(request.config_dict[keys.SESSIONS], bid))
+    builds = request.config_dict[BUILDS]
+    builds.add(task)
+    task.add_done_callback(builds.discard)
 
 
 async def progress(request: web.Request) -> web.Response:
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         bulletin = await _load(request, db)
     return web.json_response(_progress(request, bulletin), headers={"Cache-Control": "no-store"})
 
@@ -240,7 +241,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     """An officer's recording (multipart, read in chunks up to AUDIO_UPLOAD_MAX_BYTES), decoded,
     mastered and kept under a generated name; optionally added to a bulletin's script."""
     officer = require_role(request, "admin", "officer")
-    limit = request.app[keys.SETTINGS].audio_upload_max_bytes
+    limit = request.config_dict[keys.SETTINGS].audio_upload_max_bytes
     too_big = web.HTTPRequestEntityTooLarge(
         max_size=limit,
         actual_size=request.content_length or 0,
@@ -274,7 +275,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     folder = _library(request).folder
     key, _ = await asyncio.to_thread(save_recording, folder, samples)
     title = fields.get("title", "").strip()[:200] or "Bản thu âm"
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         recording = AudioRecording(
             key=key,
             title=title,
@@ -316,10 +317,10 @@ async def _cancel_builds(app: web.Application) -> None:
 def setup(app: web.Application) -> None:
     app[BUILDS] = set()
     app.on_shutdown.append(_cancel_builds)
-    app.router.add_get("/dashboard/bulletins", index)
-    app.router.add_post("/dashboard/bulletins", create)
-    app.router.add_post("/dashboard/bulletins/recordings", upload)
-    app.router.add_get(r"/dashboard/bulletins/recordings/{key:[0-9a-f]{32}}.mp3", recording_file)
-    app.router.add_get(r"/dashboard/bulletins/{id:\d+}", editor)
-    app.router.add_post(r"/dashboard/bulletins/{id:\d+}", save)
-    app.router.add_get(r"/dashboard/bulletins/{id:\d+}/progress", progress)
+    app.router.add_get("/bulletins", index)
+    app.router.add_post("/bulletins", create)
+    app.router.add_post("/bulletins/recordings", upload)
+    app.router.add_get(r"/bulletins/recordings/{key:[0-9a-f]{32}}.mp3", recording_file)
+    app.router.add_get(r"/bulletins/{id:\d+}", editor)
+    app.router.add_post(r"/bulletins/{id:\d+}", save)
+    app.router.add_get(r"/bulletins/{id:\d+}/progress", progress)

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,7 +23,6 @@ from db.contacts import (
     FIELDS,
     Override,
     changes,
-    keep_fresh,
     load_overrides,
     may_edit,
     merge,
@@ -64,9 +61,9 @@ def _today() -> dt.date:
 
 async def _book(request: web.Request) -> tuple[dict[str, Contact], dict[str, Override]]:
     """The content's contacts, and the officers' corrections read now (not the bot's copy)."""
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         overrides = await load_overrides(db)
-    return request.app[keys.RUNTIME].knowledge.content.contacts, overrides
+    return request.config_dict[keys.RUNTIME].knowledge.content.contacts, overrides
 
 
 def _row(contact: Contact, officer: Officer, provinces: dict[str, str]) -> dict[str, Any]:
@@ -118,7 +115,7 @@ async def list_page(request: web.Request) -> web.Response:
 async def _editable(request: web.Request, contact_id: str) -> tuple[Officer, Contact]:
     """The contact to edit; 403 for viewers, 404 for an unknown id or another's contact."""
     officer = require_role(request, *ACTING_ROLES)
-    base = request.app[keys.RUNTIME].knowledge.content.contacts.get(contact_id)
+    base = request.config_dict[keys.RUNTIME].knowledge.content.contacts.get(contact_id)
     if base is None or not may_edit(officer, base):
         raise web.HTTPNotFound()  # another province's contact is reported as missing
     return officer, base
@@ -177,7 +174,7 @@ async def _form(
     error: str | None = None,
     status: int = 200,
 ) -> web.Response:
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         history = (
             (
                 await db.execute(
@@ -193,7 +190,7 @@ async def _form(
             .scalars()
             .all()
         )
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.RUNTIME].knowledge.content
     return render_page(
         request,
         "contact.html",
@@ -252,26 +249,15 @@ async def _save(
     """Stores the values with today's check stamp, audits who changed what, and renews this
     worker's copy at once (other workers read the table within seconds)."""
     detail = {"changes": changes(current, values), "phone_verified": values["phone_verified"]}
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         await save_override(
             db, current.id, values, officer, dt.datetime.now(dt.UTC), action, detail
         )
-    await refresh(request.app[keys.RUNTIME].engine)
-
-
-async def _fresh_contacts(app: web.Application) -> AsyncIterator[None]:
-    """Loads the corrections before the first message, then re-reads them every few seconds."""
-    engine = app[keys.RUNTIME].engine
-    await refresh(engine)
-    task = asyncio.create_task(keep_fresh(engine))
-    yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await refresh(request.config_dict[keys.RUNTIME].engine)
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/dashboard/contacts", list_page)
-    app.router.add_post("/dashboard/contacts", confirm)
-    app.router.add_get("/dashboard/contacts/{id}", edit_page)
-    app.router.add_post("/dashboard/contacts/{id}", save)
-    app.cleanup_ctx.append(_fresh_contacts)
+    app.router.add_get("/contacts", list_page)
+    app.router.add_post("/contacts", confirm)
+    app.router.add_get("/contacts/{id}", edit_page)
+    app.router.add_post("/contacts/{id}", save)

@@ -31,7 +31,7 @@ def sees_session(officer: Officer, dialogue: DialogueSession) -> bool:
 
 
 async def index(request: web.Request) -> web.Response:
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         rows = (
             (await db.execute(select(DialogueSession).order_by(DialogueSession.held_on.desc())))
             .scalars()
@@ -64,7 +64,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         )
     if officer.role != "admin" and officer.locality_id and locality != officer.locality_id:
         raise web.HTTPForbidden(text="Bạn chỉ tạo được buổi đối thoại cho địa phương của mình.")
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         dialogue = DialogueSession(
             title=title,
             held_on=held_on,
@@ -95,7 +95,7 @@ async def detail(request: web.Request) -> web.Response:
     """A session with the questions in the officer's scope (the same as its exports)."""
     officer = request[OFFICER_KEY]
     masked = masks_for(officer)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         dialogue = await _load(request, db)
         found = await minutes(db, dialogue.id, **scope_of(officer))
         item_ids = dict(
@@ -127,7 +127,7 @@ async def attach(request: web.Request) -> web.StreamResponse:
     ids = [int(x) for x in re.findall(r"\d+", str(form.get("questions", "")))][:200]
     if not ids:
         raise web.HTTPBadRequest(text="Hãy ghi số các câu hỏi, ví dụ: 12, 15, 20.")
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         dialogue = await _load(request, db)
         existing = set(
             (
@@ -161,7 +161,7 @@ async def record_answer(request: web.Request) -> web.StreamResponse:
     if not text:
         raise web.HTTPBadRequest(text="Hãy ghi câu trả lời đã nêu tại buổi đối thoại.")
     now = dt.datetime.now(dt.UTC)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         dialogue = await _load(request, db)
         try:
             item = await db.get(DialogueItem, int(request.match_info["item"]))
@@ -187,13 +187,13 @@ async def record_answer(request: web.Request) -> web.StreamResponse:
             )
         await audit(db, officer, "dialogue_answer", str(q.id), {"session": dialogue.id})
         await db.commit()
-    request.app[keys.OUTBOX].wake()
+    request.config_dict[keys.OUTBOX].wake()
     raise web.HTTPSeeOther(f"/dashboard/sessions/{dialogue.id}")
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/dashboard/sessions", index)
-    app.router.add_post("/dashboard/sessions", create)
-    app.router.add_get("/dashboard/sessions/{id}", detail)
-    app.router.add_post("/dashboard/sessions/{id}/attach", attach)
-    app.router.add_post("/dashboard/sessions/{id}/items/{item}/answer", record_answer)
+    app.router.add_get("/sessions", index)
+    app.router.add_post("/sessions", create)
+    app.router.add_get("/sessions/{id}", detail)
+    app.router.add_post("/sessions/{id}/attach", attach)
+    app.router.add_post("/sessions/{id}/items/{item}/answer", record_answer)

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from app import keys
 from content.normalize import fold
 from dashboard.access import OFFICER_KEY, require_role
-from dashboard.login import current_officer
 from dashboard.privacy import mask, masks_for
 from dashboard.views import ACTING_ROLES, DELIVERY_LABELS, render_page, vn_time
 from db.models import (
@@ -30,19 +29,6 @@ from db.reports import day_bounds
 
 PAGE_SIZE = 50
 GROUP_SIMILARITY = 85
-
-
-@web.middleware
-async def require_officer(request: web.Request, handler):  # type: ignore[no-untyped-def]
-    if not request.path.startswith("/dashboard") or request.path == "/dashboard/login":
-        return await handler(request)
-    officer = await current_officer(request)  # None once logged out, disabled or expired
-    if officer is None:
-        if request.method == "GET":
-            raise web.HTTPSeeOther("/dashboard/login")
-        raise web.HTTPForbidden(text="Bạn cần đăng nhập lại.")
-    request[OFFICER_KEY] = officer
-    return await handler(request)
 
 
 def _filters(request: web.Request) -> dict[str, Any]:
@@ -68,7 +54,7 @@ def _date(value: str, end: bool = False) -> dt.datetime | None:
 
 async def inbox(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.RUNTIME].knowledge.content
     f = _filters(request)
     scope = scope_conditions(officer)
     conditions = list(scope)
@@ -94,7 +80,7 @@ async def inbox(request: web.Request) -> web.Response:
         page = max(1, int(request.query.get("page", "1")))
     except ValueError:
         page = 1
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         total = await db.scalar(select(func.count()).select_from(Question).where(*conditions)) or 0
         rows = (
             await db.execute(
@@ -178,7 +164,7 @@ async def _latest_deliveries(db, question_ids: list[int]) -> dict[int, str]:  # 
 
 async def audit_page(request: web.Request) -> web.Response:
     require_role(request, "admin")
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         rows = (
             (await db.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)))
             .scalars()
@@ -198,17 +184,5 @@ async def audit_page(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/dashboard", inbox)
-    app.router.add_get("/dashboard/audit", audit_page)
-    from dashboard import contacts, login, questions
-
-    login.setup(app)
-
-    questions.setup(app)
-    contacts.setup(app)
-    from dashboard import pronunciations  # the pronunciation list (#21)
-
-    pronunciations.setup(app)
-    from dashboard import audit as content_audit  # the content audit (#18)
-
-    content_audit.setup(app)
+    app.router.add_get("", inbox)
+    app.router.add_get("/audit", audit_page)

@@ -161,6 +161,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/dashboard/login", login_page)
-    app.router.add_post("/dashboard/login", login)
-    app.router.add_post("/dashboard/logout", logout)
+    app.router.add_get("/login", login_page, name="login_page")
+    app.router.add_post("/login", login, name="login")
+    app.router.add_post("/logout", logout)

@@ -3,8 +3,6 @@ it and tries a sentence; admins and officers add, change, remove or restore a te
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from aiohttp import web
 
 from app import keys
@@ -25,7 +23,7 @@ SAVED = {
 async def show_list(
     request: web.Request, status: int = 200, error: str | None = None, form: dict | None = None
 ) -> web.Response:
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         words = await STORE.refresh(db)
         edits = await list_edits(db)
     _, base = STORE.base()
@@ -58,7 +56,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
     term = str(form.get("term", ""))[:100]
     action = str(form.get("action", "set"))
     reading = str(form.get("reading", ""))[:400]
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         try:
             await save_edit(db, officer, term, action, reading)
         except PronunciationError as exc:
@@ -75,15 +73,6 @@ async def edit(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(str(location))
 
 
-async def bind_store(app: web.Application) -> AsyncIterator[None]:
-    """Clips made by this application read with the edits in its database."""
-    STORE.bind(app[keys.SESSIONS])
-    yield
-    if STORE.sessions is app[keys.SESSIONS]:
-        STORE.bind(None)
-
-
 def setup(app: web.Application) -> None:
-    app.router.add_get("/dashboard/pronunciations", show_list, name="pronunciations")
-    app.router.add_post("/dashboard/pronunciations", edit)
-    app.cleanup_ctx.append(bind_store)
+    app.router.add_get("/pronunciations", show_list, name="pronunciations")
+    app.router.add_post("/pronunciations", edit)

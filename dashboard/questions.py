@@ -38,7 +38,7 @@ async def _question_in_scope(request: web.Request, db, question_id: int) -> Ques
 async def question_page(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
     question_id = _route_id(request)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         q = await _question_in_scope(request, db, question_id)
         citizen = await db.get(Citizen, q.citizen_id)
         around = (
@@ -122,7 +122,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
     if not text or not ids or len(text) > 4000:
         raise web.HTTPBadRequest(text="Hãy viết câu trả lời (tối đa 4.000 ký tự) và chọn câu hỏi.")
     now = dt.datetime.now(dt.UTC)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         for question_id in ids:
             q = await _question_in_scope(request, db, question_id)
             citizen = await db.get(Citizen, q.citizen_id)
@@ -134,7 +134,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
             enqueue(db, citizen, f"Cán bộ trả lời câu hỏi số {q.id} của bạn:\n{text}", q.id)
             await audit(db, officer, "answer", str(q.id), {"chars": len(text)})
         await db.commit()
-    request.app[keys.OUTBOX].wake()
+    request.config_dict[keys.OUTBOX].wake()
     raise web.HTTPSeeOther(f"/dashboard/questions/{ids[0]}" if len(ids) == 1 else "/dashboard")
 
 
@@ -145,7 +145,7 @@ async def set_status(request: web.Request) -> web.StreamResponse:
     if status not in QuestionStatus.LABELS:
         raise web.HTTPBadRequest(text="Trạng thái không hợp lệ.")
     question_id = _route_id(request)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         q = await _question_in_scope(request, db, question_id)
         old = q.status
         q.status = status
@@ -158,7 +158,7 @@ async def set_status(request: web.Request) -> web.StreamResponse:
 async def media(request: web.Request) -> web.StreamResponse:
     """The voice note, photo or file a citizen sent with a question (officers only)."""
     question_id = _route_id(request)
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         q = await _question_in_scope(request, db, question_id)
         source = await db.get(Message, q.message_id) if q.message_id else None
         await audit(db, request[OFFICER_KEY], "view_media", str(q.id))
@@ -166,7 +166,7 @@ async def media(request: web.Request) -> web.StreamResponse:
     path = ((source.payload or {}).get("media") or {}).get("path") if source else None
     if not path:
         raise web.HTTPNotFound()
-    root = Path(request.app[keys.SETTINGS].media_dir).resolve()
+    root = Path(request.config_dict[keys.SETTINGS].media_dir).resolve()
     file = Path(path).resolve()
     if root not in file.parents or not file.is_file():
         raise web.HTTPNotFound()
@@ -174,7 +174,7 @@ async def media(request: web.Request) -> web.StreamResponse:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/dashboard/questions/{id}", question_page)
-    app.router.add_post("/dashboard/questions/{id}/status", set_status)
-    app.router.add_post("/dashboard/answer", answer)
-    app.router.add_get("/dashboard/questions/{id}/media", media)
+    app.router.add_get("/questions/{id}", question_page)
+    app.router.add_post("/questions/{id}/status", set_status)
+    app.router.add_post("/answer", answer)
+    app.router.add_get("/questions/{id}/media", media)

@@ -42,11 +42,11 @@ async def export(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "xlsx")
     if fmt not in TYPES:
         raise web.HTTPBadRequest(text="Định dạng phải là csv, xlsx hoặc docx.")
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.RUNTIME].knowledge.content
     officer = request[OFFICER_KEY]
     masked = masks_for(officer)
     session_id = request.query.get("session")
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         if session_id:
             if not session_id.isdigit():
                 raise web.HTTPBadRequest(text="Số buổi đối thoại không hợp lệ.")
@@ -118,9 +118,9 @@ def bar_chart(pairs: list[tuple[str, int]], width: int = 640, height: int = 180)
 
 async def stats_page(request: web.Request) -> web.Response:
     conditions = scope_conditions(request[OFFICER_KEY])
-    async with request.app[keys.SESSIONS]() as db:
+    async with request.config_dict[keys.SESSIONS]() as db:
         rows = list((await db.execute(select(Question).where(*conditions))).scalars())
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.RUNTIME].knowledge.content
     stats = stats_of(rows)
     topics = [(content.topics[t].title if t in content.topics else t, n) for t, n in stats.by_topic]
     return render_page(
@@ -130,9 +130,9 @@ async def stats_page(request: web.Request) -> web.Response:
 
 def deep_links(request: web.Request) -> list[dict[str, str]]:
     """For each locality, the link that opens the Telegram bot with it chosen, for leaflets."""
-    channel = request.app.get(keys.TELEGRAM)
+    channel = request.config_dict[keys.CHANNELS].get("telegram")
     username = channel.application.bot.username if channel else None  # type: ignore[attr-defined]
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.RUNTIME].knowledge.content
     links = []
     for loc in content.localities.values():
         if loc.id == NATIONAL:
@@ -161,7 +161,7 @@ async def qr_code(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/dashboard/export", export)
-    app.router.add_get("/dashboard/stats", stats_page)
-    app.router.add_get("/dashboard/links", links_page)
-    app.router.add_get("/dashboard/links/{locality}.svg", qr_code)
+    app.router.add_get("/export", export)
+    app.router.add_get("/stats", stats_page)
+    app.router.add_get("/links", links_page)
+    app.router.add_get("/links/{locality}.svg", qr_code)

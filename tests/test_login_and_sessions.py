@@ -7,6 +7,7 @@ import asyncio
 import re
 
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
 from app import keys
@@ -210,11 +211,20 @@ def assert_protected(response, html: str) -> None:  # type: ignore[no-untyped-de
     assert not INLINE.search(html), (where, INLINE.search(html))  # the policy would block it
 
 
+def _resources(app: web.Application) -> list[web.AbstractResource]:
+    """The application's resources, with those of its sub-applications (the dashboard)."""
+    found = []
+    for resource in app.router.resources():
+        info = resource.get_info()
+        found += _resources(info["app"]) if "app" in info else [resource]
+    return found
+
+
 async def test_every_html_page_carries_the_security_headers(client):
     """Every page reachable without parameters, logged out and logged in, and error pages."""
     paths = sorted(
         info["path"]
-        for resource in client.server.app.router.resources()
+        for resource in _resources(client.server.app)
         if "path" in (info := resource.get_info())
         and any(route.method == "GET" for route in resource)
         and info["path"] not in ("/healthz", "/dashboard/export")

@@ -160,16 +160,22 @@ def _load_knowledge_or_exit(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from app.channels import build_registry
     from app.runtime import start_runtime
     from channels.console import ConsoleChannel
 
     knowledge = _load_knowledge_or_exit(settings)
 
     async def run() -> None:
-        runtime = await start_runtime(settings, knowledge)
+        registry = build_registry(settings, only=("console",))
+        runtime = await start_runtime(settings, knowledge, registry)
+        console = registry.get("console")
+        assert isinstance(console, ConsoleChannel)
         try:
-            await ConsoleChannel(runtime.core, args.user, args.json).run(start=not args.no_start)
+            await registry.start(runtime.hub())
+            await console.run(user_id=args.user, as_json=args.json, start=not args.no_start)
         finally:
+            await registry.stop()
             await runtime.close()
 
     asyncio.run(run())
