@@ -1,5 +1,7 @@
-"""Which channels this process knows and runs: every channel's capabilities, and the adapters
-that the settings turn on, as one `Registry`."""
+"""Which channels this process knows and runs, as one `Registry`.
+
+Every channel's capabilities are known (announcements are shaped for all of them); the adapters
+are those the settings turn on."""
 
 from __future__ import annotations
 

@@ -62,6 +62,10 @@ def create_app(
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         runtime = await start_runtime(settings, knowledge, registry)
         app[keys.RUNTIME] = runtime
+        app[keys.CONTENT] = runtime.knowledge.content
+        app[keys.AUDIO] = runtime.core.audio
+        app[keys.ENGINE] = runtime.engine
+        app[keys.CORE] = runtime.core
         app[keys.SESSIONS] = runtime.core.session_factory
         app[keys.OUTBOX] = runtime.outbox
         yield

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from aiohttp import web
 from jinja2 import Environment
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.runtime import Runtime
 from app.settings import Settings
+from audio.library import AudioLibrary
 from bot.channel import Registry
+from bot.core import Core
 from bot.outbox import Outbox
+from content.loader import Content
 
 SETTINGS = web.AppKey("settings", Settings)
-RUNTIME = web.AppKey("runtime", Runtime)
+RUNTIME = web.AppKey("runtime", Runtime)  # going: its parts are the four keys below
+CONTENT = web.AppKey("content", Content)
+AUDIO = web.AppKey("audio", AudioLibrary)
+ENGINE = web.AppKey("engine", AsyncEngine)
+CORE = web.AppKey("core", Core)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 OUTBOX = web.AppKey("outbox", Outbox)
 TEMPLATES = web.AppKey("templates", Environment)

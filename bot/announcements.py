@@ -1,5 +1,6 @@
-"""Announcements (thông báo) to subscribers: targets and officers' scope, drafts, the message as
-citizens receive it on each channel, sending, and progress.
+"""Announcements (thông báo) to subscribers: targets, drafts, sending and progress.
+
+Targets follow officers' scope; the message is shaped for each channel's capabilities.
 
 Sending is one transaction: a compare-and-set moves the announcement from draft to sending (a
 second press, or a second worker, changes nothing), then one outbox row per subscriber is

@@ -1,7 +1,9 @@
-"""The Telegram channel on python-telegram-bot v22: polling, or a webhook on our own aiohttp
-application (no second web server). Updates become `Inbound`s for the core; `send` delivers
-what the outbox hands it, honouring 429 retry_after and marking a citizen who blocked the bot
-unreachable. Clips are sent by `channels/telegram_clips.py`."""
+"""The Telegram channel on python-telegram-bot v22: a webhook or polling, and the sends.
+
+The webhook is served by our own aiohttp application (no second web server). Updates become
+`Inbound`s for the core; `send` delivers what the outbox hands it, honouring 429 retry_after and
+marking a citizen who blocked the bot unreachable. Clips are sent by
+`channels/telegram_clips.py`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The Zalo Official Account channel: a signed webhook at /zalo/webhook, and replies sent
-through the OA consultation API with tokens kept in `channels/zalo_oa_tokens.py`.
+"""The Zalo Official Account channel: a signed webhook at /zalo/webhook, and the sends.
 
+Replies go through the OA consultation API with the tokens of `channels/zalo_oa_tokens.py`.
 Endpoints and fields live in `channels/zalo_oa_api.py`."""
 
 from __future__ import annotations
