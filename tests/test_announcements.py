@@ -176,7 +176,7 @@ async def client(settings, knowledge):
 async def subscriber(client, channel: str, user: str, place: str | None) -> int:  # type: ignore[no-untyped-def]
     """A citizen on `channel` who chose `place` (a button or a typed name) and subscribed
     (None: chose Kiên Hải but did not subscribe); returns the citizen id."""
-    core = client.server.app[keys.RUNTIME].core
+    core = client.server.app[keys.CORE]
     address = Address(channel, user)
     if place and place.startswith("loc:"):
         await core.handle(Inbound(address, Kind.BUTTON, payload=place))
@@ -249,7 +249,7 @@ async def test_compose_preview_send_reaches_exactly_the_localitys_subscribers(cl
     async with client.server.app[keys.SESSIONS]() as db:
         announcement = await db.get(Announcement, announcement_id)
     key = announcement.audio_key
-    assert key and client.server.app[keys.RUNTIME].core.audio.path(key) is not None
+    assert key and client.server.app[keys.AUDIO].path(key) is not None
     assert f'src="/audio/clips/{key}.mp3"' in page  # the player in the preview
     assert f"Nghe bản ghi âm: http://127.0.0.1:8080/audio/clips/{key}.mp3" in page  # Zalo's link
     assert await outbox_rows(client, announcement_id) == []  # a draft sends nothing
@@ -494,7 +494,7 @@ async def test_telegram_subscribers_get_the_text_the_stop_button_and_the_clip(
             c, locality="kien-hai", title="Lịch phát gạo", text="Phát gạo ngày 2/12.", audio="make"
         )
         app = c.server.app
-        content = app[keys.RUNTIME].knowledge.content
+        content = app[keys.CONTENT]
         async with app[keys.SESSIONS]() as db:
             officer = await db.scalar(select(Officer).where(Officer.username == "kienhai"))
             target = svc.resolve_target(content, "kien-hai")
