@@ -12,6 +12,7 @@ from bot.channel import Capabilities, Channel, Registry
 from channels.console import ConsoleChannel
 from channels.web import WebChannel
 from channels.zalo_bot import CAPABILITIES as ZALO_BOT
+from channels.zalo_bot import ZaloBotChannel
 from channels.zalo_oa import ZaloOAChannel
 
 # Share of Telegram's rate an announcement may use; the rest is left for live replies.
@@ -51,7 +52,7 @@ def known(settings: Settings) -> dict[str, Capabilities]:
 def build_registry(settings: Settings, *, only: Collection[str] | None = None) -> Registry:
     """The registry of every known channel, with the adapters the settings turn on (all of
     them, or those named in `only`): Telegram with TELEGRAM_TOKEN, Zalo OA with ZALO_APP_ID and
-    ZALO_OA_SECRET_KEY, the web chat and the console always."""
+    ZALO_OA_SECRET_KEY, Zalo Bot with ZALO_BOT_TOKEN, the web chat and the console always."""
     caps = known(settings)
 
     def wanted(name: str) -> bool:
@@ -64,6 +65,8 @@ def build_registry(settings: Settings, *, only: Collection[str] | None = None) -
         enabled.append(TelegramChannel(settings, caps["telegram"]))
     if wanted("zalo") and settings.zalo_app_id and settings.zalo_oa_secret_key:
         enabled.append(ZaloOAChannel(settings, caps["zalo"]))
+    if wanted("zalo_bot") and settings.zalo_bot_token:
+        enabled.append(ZaloBotChannel(settings, caps["zalo_bot"]))
     if wanted("web"):
         enabled.append(WebChannel(caps["web"]))
     if wanted("console"):
