@@ -133,6 +133,9 @@ class ZaloOAChannel:
         text = api.message_text(event)
         url = api.attachment_url(event)
         if name == api.TEXT:
+            tapped = api.tapped_payload(text)
+            if tapped:  # a tap on one of our template buttons: that choice pressed
+                return Inbound(address, Kind.BUTTON, payload=tapped, event_id=event_id)
             return Inbound(address, Kind.TEXT, text=text, event_id=event_id)
         if name in (api.IMAGE, api.GIF):
             return Inbound(
@@ -192,7 +195,12 @@ class ZaloOAChannel:
         """Sends one fitted part: its text (numbered choices and the audio link are in it), then
         its picture as Zalo's media template. A refusal outside the 7-day window waits for the
         citizen to write again."""
-        bodies = [api.text_message(address.user_id, reply.text)] if reply.text else []
+        if reply.buttons or reply.phones:  # the button template, the numbered text kept in it
+            choices = [(b.label, b.payload) for b in reply.buttons]
+            phones = [(p.label, p.number) for p in reply.phones]
+            bodies = [api.buttons_message(address.user_id, reply.text, choices, phones)]
+        else:
+            bodies = [api.text_message(address.user_id, reply.text)] if reply.text else []
         if reply.image_url:  # a picture (a poster, a QR code) as Zalo's media template
             bodies.append(api.image_message(address.user_id, reply.image_url))
         message_id = None
