@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,25 +55,6 @@ class FakeZaloBot:
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
-
-    def texts(self) -> list[str]:
-        return [p["text"] for p in self.sent()]
-
-    def update(self, event_name: str, chat_id: str, name: str = "Bà Hoa", **fields: Any) -> dict:
-        """An event as Zalo sends it (flat, as captured live): a 20-hex message id, ms dates."""
-        return {
-            "event_name": event_name,
-            "message": {
-                "message_id": secrets.token_hex(10),
-                "date": int(time.time() * 1000),
-                "from": {"id": chat_id, "display_name": name, "is_bot": False},
-                "chat": {"id": chat_id, "chat_type": "PRIVATE"},
-                **fields,
-            },
-        }
-
-    def text(self, chat_id: str, text: str, **more: Any) -> dict:
-        return self.update("message.text.received", chat_id, text=text, **more)
 
     # ---- the server ------------------------------------------------------------------------
     def app(self) -> web.Application:
