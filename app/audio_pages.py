@@ -11,7 +11,7 @@ from aiohttp import web
 from app import keys
 from app.html import render
 from audio.pronunciations import STORE
-from db.models import Bulletin
+from db.office import Bulletin
 
 
 async def bind_pronunciations(app: web.Application) -> AsyncIterator[None]:

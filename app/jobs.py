@@ -19,7 +19,8 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import JobLease, LoginFailure, OutboxMessage, OutboxStatus, ProcessedEvent
+from db.models import OutboxMessage, OutboxStatus, ProcessedEvent
+from db.office import JobLease, LoginFailure
 
 log = logging.getLogger(__name__)
 EVENTS_KEPT = dt.timedelta(days=30)  # platforms retry a webhook for hours, never for weeks

@@ -18,7 +18,7 @@ from audio.clips import Clip, ClipStyle, make_clip
 from audio.engines import make_engine
 from content.loader import Content
 from content.schema import Entry
-from db.models import AudioRecording, Bulletin
+from db.office import AudioRecording, Bulletin
 
 log = logging.getLogger(__name__)
 BUILD_STALE = dt.timedelta(minutes=15)  # a build whose worker died may be started again

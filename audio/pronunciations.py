@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Officer, PronunciationEdit
+from db.office import Officer, PronunciationEdit
 from db.officers import audit
 
 log = logging.getLogger(__name__)

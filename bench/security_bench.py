@@ -192,7 +192,7 @@ async def _scope_and_throttle_rows(harness: Harness) -> list[str]:
     """Another locality's session export, failed logins under other names, a formula in CSV."""
     import datetime as dt
 
-    from db.models import DialogueSession
+    from db.office import DialogueSession
     from db.officers import create_officer
     from tests.web_client import csrf_of, login
 

@@ -24,16 +24,8 @@ from content.loader import Content
 from content.localities import PLACES
 from content.messages import Messages
 from content.schema import NATIONAL
-from db.models import (
-    Announcement,
-    AnnouncementStatus,
-    AudioUpload,
-    Citizen,
-    Officer,
-    OutboxMessage,
-    OutboxStatus,
-    Subscription,
-)
+from db.models import AudioUpload, Citizen, OutboxMessage, OutboxStatus, Subscription
+from db.office import Announcement, AnnouncementStatus, Officer
 from db.officers import scope_of
 
 MAX_TITLE = 200

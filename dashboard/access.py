@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from db.models import Officer
+from db.office import Officer
 
 OFFICER_KEY: web.RequestKey[Officer] = web.RequestKey("officer", Officer)
 

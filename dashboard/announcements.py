@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from app import keys
 from bot import announcements as svc
+from bot.channel import Registry
 from dashboard.access import OFFICER_KEY, require_role
 from dashboard.login import check_csrf
 from dashboard.views import render_page, vn_time
-from db.models import Announcement, AnnouncementStatus, Bulletin, Officer
+from db.office import Announcement, AnnouncementStatus, Bulletin, Officer
 from db.officers import audit
 
 LISTED = 100
@@ -191,7 +192,8 @@ async def detail(request: web.Request) -> web.Response:
         reach = await svc.reach(db, target) if target else {}
         progress = (await svc.progress_of(db, [announcement]))[announcement.id]
     audio_url = lib.url(announcement.audio_key) if announcement.audio_key else None
-    variants = _variants(content.messages, announcement, place, audio_url)
+    channels = request.config_dict[keys.CHANNELS]
+    variants = _variants(content.messages, channels, announcement, place, audio_url)
     meta = lib.meta(announcement.audio_key) if announcement.audio_key else None
     return render_page(
         request,
@@ -220,10 +222,12 @@ def _length(seconds: float) -> str:
     return f"{minutes} phút {rest} giây" if minutes else f"{rest} giây"
 
 
-def _variants(msgs, announcement: Announcement, place: str, audio_url: str | None) -> list:  # type: ignore[no-untyped-def]
+def _variants(  # type: ignore[no-untyped-def]
+    msgs, channels: Registry, announcement: Announcement, place: str, audio_url: str | None
+) -> list:
     """The message per kind of channel; one when every channel receives the same text."""
-    played = svc.render(msgs, announcement, place, "telegram", audio_url)
-    linked = svc.render(msgs, announcement, place, "zalo", audio_url)
+    played = svc.render(msgs, announcement, place, channels.capabilities("telegram"), audio_url)
+    linked = svc.render(msgs, announcement, place, channels.capabilities("zalo"), audio_url)
     if played.text == linked.text:
         return [{"label": "Trên mọi kênh", "r": played}]
     return [
@@ -237,7 +241,6 @@ async def send(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
     content = _content(request)
     lib = _library(request)
-    settings = request.config_dict[keys.SETTINGS]
     async with request.config_dict[keys.SESSIONS]() as db:
         announcement, target = await _load(request, db)
         if target is None:
@@ -255,7 +258,7 @@ async def send(request: web.Request) -> web.StreamResponse:
             officer,
             content.messages,
             audio_url,
-            svc.paces(settings.telegram_max_rate),
+            request.config_dict[keys.CHANNELS],
         )
         if sent is None:
             await audit(db, officer, "announcement_send_refused", str(announcement_id))

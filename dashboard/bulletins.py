@@ -17,7 +17,7 @@ from audio.bulletins import recording_path as stored_recording
 from dashboard.access import OFFICER_KEY, require_role
 from dashboard.login import check_csrf, read_session
 from dashboard.views import render_page
-from db.models import AudioRecording, Bulletin, Officer
+from db.office import AudioRecording, Bulletin, Officer
 from db.officers import audit
 
 BUILDS = web.AppKey("bulletin_builds", set)  # running build tasks, kept so none is collected

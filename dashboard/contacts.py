@@ -29,7 +29,7 @@ from db.contacts import (
     refresh,
     save_override,
 )
-from db.models import AuditEntry, Officer
+from db.office import AuditEntry, Officer
 
 KIND_LABELS = {
     "legal_aid": "Trợ giúp pháp lý",

@@ -14,7 +14,8 @@ from dashboard.access import OFFICER_KEY, require_role
 from dashboard.login import check_csrf
 from dashboard.privacy import mask, masks_for
 from dashboard.views import ACTING_ROLES, render_page
-from db.models import Citizen, DialogueItem, DialogueSession, Officer, Question, QuestionStatus
+from db.models import Citizen, Question, QuestionStatus
+from db.office import DialogueItem, DialogueSession, Officer
 from db.officers import audit, in_scope, scope_of
 from db.outbox import enqueue
 from db.reports import minutes

@@ -17,13 +17,8 @@ from content.normalize import fold
 from dashboard.access import OFFICER_KEY, require_role
 from dashboard.privacy import mask, masks_for
 from dashboard.views import ACTING_ROLES, DELIVERY_LABELS, render_page, vn_time
-from db.models import (
-    AuditEntry,
-    Citizen,
-    OutboxMessage,
-    Question,
-    QuestionStatus,
-)
+from db.models import Citizen, OutboxMessage, Question, QuestionStatus
+from db.office import AuditEntry
 from db.officers import scope_conditions
 from db.reports import day_bounds
 

@@ -13,7 +13,7 @@ from itsdangerous import BadSignature
 from app import keys
 from app.html import render, set_cookie, signer
 from dashboard.access import OFFICER_KEY
-from db.models import Officer
+from db.office import Officer
 from db.officers import (
     ADDRESS_THROTTLED,
     LOCKED,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from db.models import Officer
+from db.office import Officer
 
 PHONE = re.compile(r"(?<!\d)(\+?84|0)(\d[\d .]{7,11}\d)")
 NO_NAME = "(không tên)"

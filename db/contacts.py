@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from content.guides import Contact
 from content.schema import NATIONAL
-from db.models import ContactOverride, Officer
+from db.office import ContactOverride, Officer
 from db.officers import audit
 
 log = logging.getLogger(__name__)

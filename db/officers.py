@@ -16,7 +16,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEntry, LoginFailure, Officer, OfficerSession, Question
+from db.models import Question
+from db.office import AuditEntry, LoginFailure, Officer, OfficerSession
 
 ROLES = ("admin", "officer", "viewer")
 # argon2id with the library's defaults (memory-hard: 64 MiB, 3 passes).

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Citizen, DialogueItem, DialogueSession, Question, QuestionStatus
+from db.models import Citizen, Question, QuestionStatus
+from db.office import DialogueItem, DialogueSession
 
 
 @dataclass

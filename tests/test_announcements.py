@@ -19,15 +19,8 @@ from bot import announcements as svc
 from bot.channel import Capabilities, DeliveryError, Hub, Registry
 from bot.messages import Address, Inbound, Kind, Reply
 from channels.web import WebChannel
-from db.models import (
-    Announcement,
-    AuditEntry,
-    Citizen,
-    Message,
-    Officer,
-    OutboxMessage,
-    Subscription,
-)
+from db.models import Citizen, Message, OutboxMessage, Subscription
+from db.office import Announcement, AuditEntry, Officer
 from db.officers import create_officer
 from db.session import make_session_factory
 from tests.channels.test_telegram import (

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app import keys
 from app.settings import Settings
 from audio.engines import decode
-from db.models import AudioUpload, Bulletin
+from db.models import AudioUpload
+from db.office import Bulletin
 from db.officers import create_officer
 from tests.channels.test_telegram import (
     button_update,

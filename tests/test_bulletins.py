@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app import keys
 from app.settings import Settings
 from audio.engines import make_engine
-from db.models import AudioRecording, Bulletin
+from db.office import AudioRecording, Bulletin
 from tests.test_audio import assert_broadcast_ready, measure
 from tests.web_client import csrf_of, login, web_client
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import keys
 from content.loader import load_content
 from db.contacts import Override, merge
-from db.models import AuditEntry, ContactOverride
+from db.office import AuditEntry, ContactOverride
 from tests.driver import ChatDriver
 from tests.web_client import CSRF, NONCE, csrf_of, login, web_client
 

@@ -10,7 +10,8 @@ from sqlalchemy import insert, select
 
 from app.jobs import EVENTS_KEPT, Job, Jobs, prune_events
 from db.migrate import upgrade
-from db.models import JobLease, ProcessedEvent
+from db.models import ProcessedEvent
+from db.office import JobLease
 from db.session import make_engine, make_session_factory
 
 
@@ -72,7 +73,8 @@ async def test_announcements_waiting_for_a_zalo_citizen_expire_after_three_days(
     db_url: str,
 ) -> None:
     from app.jobs import ANNOUNCEMENT_WAIT, expire_waiting_announcements
-    from db.models import Announcement, Citizen, OutboxMessage
+    from db.models import Citizen, OutboxMessage
+    from db.office import Announcement
 
     engine, factory = await _factory(db_url)
     now = dt.datetime.now(dt.UTC)

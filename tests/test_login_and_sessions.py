@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app import keys
-from db.models import Officer
+from db.office import Officer
 from db.officers import set_password
 from tests.conftest import run_cli
 from tests.web_client import csrf_of, login, other_browser, web_client

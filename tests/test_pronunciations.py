@@ -12,7 +12,7 @@ from app.settings import Settings
 from audio.clips import ClipStyle, cache_key
 from audio.pronunciations import STORE, PronunciationStore
 from audio.speech import normalize_for_speech, normalize_with_edits
-from db.models import AuditEntry
+from db.office import AuditEntry
 from tests.conftest import run_cli
 from tests.web_client import csrf_of, login, web_client
 

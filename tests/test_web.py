@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app import keys
 from bot.messages import Address, Inbound, Kind
-from db.models import AuditEntry, OutboxMessage, Question
+from db.models import OutboxMessage, Question
+from db.office import AuditEntry
 from tests.web_client import CSRF, NONCE, csrf_of, login, other_browser, web_client
 
 PASSWORD = "mat-khau-du-dai-1"

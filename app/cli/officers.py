@@ -46,7 +46,7 @@ def cmd_officer_add(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_officer_list(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
 
-    from db.models import Officer
+    from db.office import Officer
 
     async def work(session):  # type: ignore[no-untyped-def]
         return list((await session.execute(select(Officer).order_by(Officer.username))).scalars())
@@ -60,7 +60,7 @@ def cmd_officer_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_officer_disable(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
 
-    from db.models import Officer
+    from db.office import Officer
     from db.officers import audit
 
     async def work(session):  # type: ignore[no-untyped-def]

@@ -7,7 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from db.models import Base
+from db import models, office  # noqa: F401  (every table, for autogenerate)
+from db.base import Base
 from db.session import make_engine
 
 config = context.config
