@@ -1,11 +1,11 @@
-"""The started application with every inbound channel on (Telegram webhook, Zalo OA webhook,
-web chat) against our fake Bot API and Zalo servers, all on loopback, and a way to send each
+"""The started application with every inbound channel on (Telegram, Zalo OA and Zalo Bot
+webhooks, the web chat) against our fake platforms, all on loopback, and a way to send each
 channel one message and count how often it was stored. Shared by tests and bench."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,18 +22,23 @@ from tests.factories import (
     TG_SECRET,
     TG_TOKEN,
     ZALO_APP,
+    ZALO_BOT_HEADER,
+    ZALO_BOT_SECRET,
+    ZALO_BOT_TOKEN,
     ZALO_KEY,
     ZALO_SECRET,
     sign_zalo,
     telegram_update,
     web_form,
+    zalo_bot_text,
     zalo_event,
 )
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
+from tests.fakes.zalo_bot_api import FakeZaloBot
 from tests.web_client import CSRF, web_client
 
-CHANNELS = ("telegram", "zalo", "web")
+CHANNELS = ("telegram", "zalo", "zalo_bot", "web")
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Harness:
     client: TestClient
     telegram: FakeTelegram
     zalo: FakeZalo
+    zalo_bot: FakeZaloBot
     db_url: str
     csrf: str = ""
 
@@ -72,6 +78,15 @@ class Harness:
             raw, headers = sign_zalo(event)
             response = await self.client.post("/zalo/webhook", data=raw, headers=headers)
             return response.status, f"zmsg-{key}"
+        if channel == "zalo_bot":
+            message_id = f"{int(key):020x}"  # Zalo's message ids are 20 hex digits
+            event = zalo_bot_text(
+                text, chat_id=f"{int(user):020x}", name=name, message_id=message_id
+            )
+            response = await self.client.post(
+                "/zalo-bot/webhook", json=event, headers={ZALO_BOT_HEADER: ZALO_BOT_SECRET}
+            )
+            return response.status, message_id
         response = await self.client.post(
             "/chat",
             data=web_form(self.csrf, f"n{key}", text),
@@ -96,7 +111,7 @@ def ok(channel: str, status: int) -> bool:
 
 
 def all_channels_settings(
-    db_url: str, tg_url: str, zalo_url: str, tmp: Path, **more: Any
+    db_url: str, tg_url: str, zalo_url: str, zalo_bot_url: str, tmp: Path, **more: Any
 ) -> Settings:
     access = "access-0"
     return Settings(
@@ -118,6 +133,10 @@ def all_channels_settings(
         zalo_refresh_token="refresh-0",
         zalo_api_base=zalo_url,
         zalo_oauth_base=zalo_url,
+        zalo_bot_token=ZALO_BOT_TOKEN,
+        zalo_bot_mode="webhook",
+        zalo_bot_webhook_secret=ZALO_BOT_SECRET,
+        zalo_bot_api_base=zalo_bot_url,
         media_dir=tmp / "media",
     )
 
@@ -129,17 +148,15 @@ async def all_channels(
     telegram = FakeTelegram(TG_TOKEN)
     zalo = FakeZalo(ZALO_APP, ZALO_SECRET, ZALO_KEY)
     zalo.access_tokens.add("access-0")
-    tg_server, zalo_server = TestServer(telegram.app()), TestServer(zalo.app())
-    await tg_server.start_server()
-    await zalo_server.start_server()
-    telegram.url = str(tg_server.make_url("/")).rstrip("/")
-    zalo.url = str(zalo_server.make_url("/")).rstrip("/")
-    try:
-        settings = all_channels_settings(db_url, telegram.url, zalo.url, tmp, **more)
+    zalo_bot = FakeZaloBot(ZALO_BOT_TOKEN)
+    async with AsyncExitStack() as stack:
+        for fake in (telegram, zalo, zalo_bot):
+            server = TestServer(fake.app())
+            await server.start_server()
+            stack.push_async_callback(server.close)
+            fake.url = str(server.make_url("/")).rstrip("/")
+        settings = all_channels_settings(db_url, telegram.url, zalo.url, zalo_bot.url, tmp, **more)
         async with web_client(settings, knowledge, run_outbox=False) as client:
-            harness = Harness(client, telegram, zalo, db_url)
+            harness = Harness(client, telegram, zalo, zalo_bot, db_url)
             await harness.open_web_chat()
             yield harness
-    finally:
-        await tg_server.close()
-        await zalo_server.close()
