@@ -23,7 +23,7 @@ async def bind_pronunciations(app: web.Application) -> AsyncIterator[None]:
 
 
 def _library(request: web.Request):  # type: ignore[no-untyped-def]
-    return request.app[keys.RUNTIME].core.audio
+    return request.app[keys.AUDIO]
 
 
 def bulletin_path(bulletin: Bulletin) -> str:
@@ -36,7 +36,7 @@ def bulletin_path(bulletin: Bulletin) -> str:
 
 async def library(request: web.Request) -> web.Response:
     lib = _library(request)
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.app[keys.CONTENT]
     topic = request.query.get("topic", "")
     locality = request.query.get("locality", "")
     if locality and locality not in content.localities:
@@ -108,7 +108,7 @@ async def bulletin_file(request: web.Request) -> web.StreamResponse:
 async def playlist(request: web.Request) -> web.Response:
     """/audio/playlist/{locality}.m3u (#EXTINF titles) or .txt (one address a line): the
     locality's bulletins and those for every locality, newest first, at absolute addresses."""
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.app[keys.CONTENT]
     locality, ext = request.match_info["locality"], request.match_info["ext"]
     if locality not in content.localities:
         raise web.HTTPNotFound()

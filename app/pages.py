@@ -53,7 +53,7 @@ async def error_pages(request: web.Request, handler):  # type: ignore[no-untyped
 
 
 async def landing(request: web.Request) -> web.Response:
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.app[keys.CONTENT]
     return render(
         request, "landing.html", entries=len(content.entries), sources=len(content.sources)
     )
@@ -68,7 +68,7 @@ async def healthz(request: web.Request) -> web.Response:
         database = f"error: no write within {HEALTH_TIMEOUT:g} s (locked?)"
     except Exception as exc:  # report, do not crash the probe
         database = f"error: {exc.__class__.__name__}"
-    content = request.app[keys.RUNTIME].knowledge.content
+    content = request.app[keys.CONTENT]
     status = 200 if database == "ok" else 503
     return web.json_response(
         {
@@ -99,7 +99,7 @@ async def probe_write(sessions: async_sessionmaker[AsyncSession]) -> None:
 async def fresh_contacts(app: web.Application) -> AsyncIterator[None]:
     """Officers' contact corrections, read by the chat: loaded before the first message, then
     re-read every few seconds (another worker may have saved one)."""
-    engine = app[keys.RUNTIME].engine
+    engine = app[keys.ENGINE]
     await refresh(engine)
     task = asyncio.create_task(keep_fresh(engine))
     yield

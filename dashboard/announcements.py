@@ -25,11 +25,11 @@ MAKE_CLIP = "make"
 
 
 def _content(request: web.Request):  # type: ignore[no-untyped-def]
-    return request.config_dict[keys.RUNTIME].knowledge.content
+    return request.config_dict[keys.CONTENT]
 
 
 def _library(request: web.Request):  # type: ignore[no-untyped-def]
-    return request.config_dict[keys.RUNTIME].core.audio
+    return request.config_dict[keys.AUDIO]
 
 
 def _visible(request: web.Request, announcement: Announcement) -> svc.Target | None:

@@ -56,7 +56,7 @@ def describe(finding: Finding, content: Content) -> dict[str, Any]:
 async def audit_page(request: web.Request) -> web.Response:
     require_role(request, "admin")
     day = parse_day(request.query.get("date"))
-    content = request.config_dict[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.CONTENT]
     # The officers' corrections as they are now.
     async with request.config_dict[keys.SESSIONS]() as db:
         overrides = await load_overrides(db)

@@ -33,7 +33,7 @@ INTERRUPTED = "Lần thu âm trước bị gián đoạn. Hãy bấm “Lưu và
 
 
 def _library(request: web.Request):  # type: ignore[no-untyped-def]
-    return request.config_dict[keys.RUNTIME].core.audio
+    return request.config_dict[keys.AUDIO]
 
 
 def _may_act_for(officer: Officer, locality_id: str | None) -> bool:
@@ -54,7 +54,7 @@ async def _recordings(db, officer: Officer) -> list[AudioRecording]:  # type: ig
 
 async def index(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
-    content = request.config_dict[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.CONTENT]
     ids = [i for i in request.query.get("faq", "").split(",") if i in content.entries]
     text = "\n\n".join(_library(request).entry_text(content.entries[i]) for i in ids)
     async with request.config_dict[keys.SESSIONS]() as db:
@@ -132,7 +132,7 @@ def _progress(request: web.Request, bulletin: Bulletin) -> dict[str, Any]:
 
 async def editor(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
-    content = request.config_dict[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.CONTENT]
     async with request.config_dict[keys.SESSIONS]() as db:
         bulletin = await _load(request, db)
         recordings = await _recordings(db, officer)
@@ -215,7 +215,7 @@ async def save(request: web.Request) -> web.StreamResponse:
 
 
 def _start(request: web.Request, bid: int) -> None:
-    lib = request.config_dict[keys.RUNTIME].core.audio
+    lib = request.config_dict[keys.AUDIO]
     task = asyncio.create_task(lib.build_bulletin(request.config_dict[keys.SESSIONS], bid))
     builds = request.config_dict[BUILDS]
     builds.add(task)

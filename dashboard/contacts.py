@@ -63,7 +63,7 @@ async def _book(request: web.Request) -> tuple[dict[str, Contact], dict[str, Ove
     """The content's contacts, and the officers' corrections read now (not the bot's copy)."""
     async with request.config_dict[keys.SESSIONS]() as db:
         overrides = await load_overrides(db)
-    return request.config_dict[keys.RUNTIME].knowledge.content.contacts, overrides
+    return request.config_dict[keys.CONTENT].contacts, overrides
 
 
 def _row(contact: Contact, officer: Officer, provinces: dict[str, str]) -> dict[str, Any]:
@@ -115,7 +115,7 @@ async def list_page(request: web.Request) -> web.Response:
 async def _editable(request: web.Request, contact_id: str) -> tuple[Officer, Contact]:
     """The contact to edit; 403 for viewers, 404 for an unknown id or another's contact."""
     officer = require_role(request, *ACTING_ROLES)
-    base = request.config_dict[keys.RUNTIME].knowledge.content.contacts.get(contact_id)
+    base = request.config_dict[keys.CONTENT].contacts.get(contact_id)
     if base is None or not may_edit(officer, base):
         raise web.HTTPNotFound()  # another province's contact is reported as missing
     return officer, base
@@ -190,7 +190,7 @@ async def _form(
             .scalars()
             .all()
         )
-    content = request.config_dict[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.CONTENT]
     return render_page(
         request,
         "contact.html",
@@ -253,7 +253,7 @@ async def _save(
         await save_override(
             db, current.id, values, officer, dt.datetime.now(dt.UTC), action, detail
         )
-    await refresh(request.config_dict[keys.RUNTIME].engine)
+    await refresh(request.config_dict[keys.ENGINE])
 
 
 def setup(app: web.Application) -> None:

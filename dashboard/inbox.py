@@ -49,7 +49,7 @@ def _date(value: str, end: bool = False) -> dt.datetime | None:
 
 async def inbox(request: web.Request) -> web.Response:
     officer = request[OFFICER_KEY]
-    content = request.config_dict[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.CONTENT]
     f = _filters(request)
     scope = scope_conditions(officer)
     conditions = list(scope)

@@ -42,7 +42,7 @@ async def export(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "xlsx")
     if fmt not in TYPES:
         raise web.HTTPBadRequest(text="Định dạng phải là csv, xlsx hoặc docx.")
-    content = request.config_dict[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.CONTENT]
     officer = request[OFFICER_KEY]
     masked = masks_for(officer)
     session_id = request.query.get("session")
@@ -120,7 +120,7 @@ async def stats_page(request: web.Request) -> web.Response:
     conditions = scope_conditions(request[OFFICER_KEY])
     async with request.config_dict[keys.SESSIONS]() as db:
         rows = list((await db.execute(select(Question).where(*conditions))).scalars())
-    content = request.config_dict[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.CONTENT]
     stats = stats_of(rows)
     topics = [(content.topics[t].title if t in content.topics else t, n) for t, n in stats.by_topic]
     return render_page(
@@ -132,7 +132,7 @@ def deep_links(request: web.Request) -> list[dict[str, str]]:
     """For each locality, the link that opens the Telegram bot with it chosen, for leaflets."""
     channel = request.config_dict[keys.CHANNELS].get("telegram")
     username = channel.application.bot.username if channel else None  # type: ignore[attr-defined]
-    content = request.config_dict[keys.RUNTIME].knowledge.content
+    content = request.config_dict[keys.CONTENT]
     links = []
     for loc in content.localities.values():
         if loc.id == NATIONAL:

@@ -254,7 +254,7 @@ async def test_officers_only_edit_their_locality_and_a_second_build_is_one_build
     )
     editor = made.headers["Location"]
     bid = int(editor.rsplit("/", 1)[1])
-    lib = client.server.app[keys.RUNTIME].core.audio
+    lib = client.server.app[keys.AUDIO]
     async with client.server.app[keys.SESSIONS]() as db:
         assert await lib.start_build(db, bid)
         assert not await lib.start_build(db, bid)  # already building

@@ -99,7 +99,7 @@ async def test_an_edit_is_audited_and_the_chat_shows_the_checked_number(client):
     assert FALLBACK not in reply and "chưa được kiểm tra lại" not in reply
 
     # The console channel reads the same corrections.
-    console = ChatDriver(client.server.app[keys.RUNTIME].core, user_id="c1")
+    console = ChatDriver(client.server.app[keys.CORE], user_id="c1")
     await console.say("/diaphuong")
     await console.say("kien hai")
     await console.say("/lienhe")

@@ -53,7 +53,7 @@ async def citizen_asks(
     media: dict | None = None,
 ) -> Question:
     """A citizen of the web chat greets the bot (by name, if given) and sends a question."""
-    core = client.server.app[keys.RUNTIME].core
+    core = client.server.app[keys.CORE]
     address = Address("web", user)
     await core.handle(Inbound(address, Kind.COMMAND, text="start", display_name=name))
     if locality:

@@ -34,7 +34,7 @@ async def client(settings, knowledge):
 
 
 async def ask(client, user: str, text: str, locality: str | None = None) -> Question:
-    core = client.server.app[keys.RUNTIME].core
+    core = client.server.app[keys.CORE]
     address = Address("web", user)
     if locality:
         await core.handle(Inbound(address, Kind.BUTTON, payload=f"loc:{locality}"))
