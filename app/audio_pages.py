@@ -1,6 +1,8 @@
-"""The audio library for commune radio operators (/audio): bulletins and answer clips with a
-player, duration, transcript and download (bulletins under a readable file name), filtered by
-topic and locality, and a playlist per locality (M3U, plain list) for IP loudspeaker systems."""
+"""The audio library for commune radio operators (/audio) and its playlists.
+
+Bulletins and answer clips with a player, duration, transcript and download (bulletins under a
+readable file name), filtered by topic and locality, and a playlist per locality (M3U, plain list)
+for IP loudspeaker systems."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""`serve --workers N`: N `serve` processes sharing one address (SO_REUSEPORT; the kernel
-spreads connections among them), started after the database is migrated once, restarted if one
-dies, and stopped together on SIGTERM or Ctrl+C.
+"""`serve --workers N`: N `serve` processes sharing one address, restarted if one dies.
+
+They share it with SO_REUSEPORT (the kernel spreads connections among them), start after the
+database is migrated once, and stop together on SIGTERM or Ctrl+C.
 
 Any worker can take any message: conversation state and the outbox live in the database, an
 outbox row is claimed before it is sent, and jobs that must run once take a lease

@@ -1,6 +1,7 @@
-"""Announcements in the dashboard: compose one for a locality in the officer's scope (text and
-an optional clip), preview it as citizens will receive it, send it once to every subscriber
-through the outbox, and follow its progress."""
+"""Announcements in the dashboard: compose, preview, send once through the outbox, follow.
+
+An announcement is for a locality in the officer's scope (text and an optional clip); the preview
+shows it as citizens will receive it on each kind of channel."""
 
 from __future__ import annotations
 

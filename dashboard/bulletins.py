@@ -1,6 +1,8 @@
-"""Bulletins in the dashboard: a draft's script (generated text and uploaded recordings, in
-order) edited before it is built, the build in the background with its progress, and the
-officers' own recordings (MP3/WAV/OGG, decoded and loudness-matched)."""
+"""Bulletins in the dashboard: scripts, background builds and officers' own recordings.
+
+A draft's script (generated text and uploaded recordings, in order) is edited before it is built;
+the build runs in the background with its progress; recordings (MP3/WAV/OGG) are decoded and
+loudness-matched."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Contacts officers keep true: the directory with each contact's last check, the edit form
-(audited, stamped "kiểm tra ngày … bởi …") and the one-press "still correct" confirmation."""
+"""Contacts officers keep true: the directory, the edit form and "still correct".
+
+The directory shows each contact's last check; an edit is audited and stamped "kiểm tra ngày … bởi
+…"; one press confirms a contact is still correct."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Policy dialogue sessions (đối thoại chính sách): create one, take questions to it, record
-the answer given there; the citizens who asked are told through the outbox."""
+"""Policy dialogue sessions (đối thoại chính sách): questions taken there and answered.
+
+Create a session, take questions to it, record the answer given there; the citizens who asked are
+told through the outbox."""
 
 from __future__ import annotations
 

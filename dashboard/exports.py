@@ -1,6 +1,8 @@
-"""Exports for the policy dialogue: "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân" grouped
-by topic (CSV, XLSX, DOCX), and the minutes of a session. Built with openpyxl and python-docx.
-`masked` exports (a viewer's) hide citizens' phones and names; citizen text is never a formula."""
+"""Exports for the policy dialogue: the citizens' questions by topic, and session minutes.
+
+"Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân" grouped by topic (CSV, XLSX, DOCX), and the
+minutes of a session. Built with openpyxl and python-docx. `masked` exports (a viewer's) hide
+citizens' phones and names; citizen text is never a formula."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The officers' question inbox: filters, groups of similar questions, paging, counts, and
-the audit log."""
+"""The officers' question inbox (filters, similar questions grouped, paging) and audit log."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The pronunciation list in the dashboard (/dashboard/pronunciations): everyone signed in reads
-it and tries a sentence; admins and officers add, change, remove or restore a term."""
+"""The pronunciation list in the dashboard (/dashboard/pronunciations).
+
+Everyone signed in reads it and tries a sentence; admins and officers add, change, remove or
+restore a term."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""A citizen's question in the dashboard: its page with the conversation around it, answers
-sent back through the outbox, status changes, and the file the citizen sent with it."""
+"""A citizen's question in the dashboard: its page, answers, status and attached file.
+
+The page shows the conversation around the question; answers go back through the outbox."""
 
 from __future__ import annotations
 
