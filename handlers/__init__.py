@@ -1,5 +1,7 @@
-"""Conversation handlers, one module per citizen task, each declaring what it takes in its
-`router`; here only their order. A new task is a new module and its line below."""
+"""Conversation handlers, one module per citizen task; here only the order of their routers.
+
+Each module declares what it takes in its `router`: a new task is a new module and its line
+below."""
 
 from __future__ import annotations
 

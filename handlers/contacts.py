@@ -1,5 +1,6 @@
-"""Contacts of offices, shown with what is known and what is missing, where it comes from and
-the day it was last checked; officers' corrections (db/contacts.py) are shown over the files'."""
+"""Contacts of offices: what is known and what is missing, its source and the day it was checked.
+
+Officers' corrections (db/contacts.py) are shown over the files'."""
 
 from __future__ import annotations
 

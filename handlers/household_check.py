@@ -1,6 +1,7 @@
-"""The household self-check ("Kiểm tra diện hỗ trợ"): area, members, income, then the 12
-deprivation indicators as yes/no questions, and a likely classification. The answers live in
-the conversation state only; they are stored for officers only if the citizen agrees."""
+"""The household self-check ("Kiểm tra diện hỗ trợ"), to a likely classification.
+
+Area, members, income, then the 12 deprivation indicators as yes/no questions. The answers live
+in the conversation state only; they are stored for officers only if the citizen agrees."""
 
 from __future__ import annotations
 

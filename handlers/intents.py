@@ -1,5 +1,6 @@
-"""Typed requests: a menu label or a short request ("kiem tra ho ngheo", "số điện thoại xã")
-opens the same tool as the button; a personal legal problem opens free legal aid."""
+"""Typed requests: a menu label or a short request opens the same tool as its button.
+
+"kiem tra ho ngheo", "số điện thoại xã"…; a personal legal problem opens free legal aid."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Handler routers: what each citizen task takes (commands, buttons, states, typed phrases), and
-the dispatch that asks them in order."""
+"""Handler routers: what each citizen task takes, and the dispatch that asks them in order.
+
+A router declares commands, menu items, button payloads, states and typed phrases."""
 
 from __future__ import annotations
 

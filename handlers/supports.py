@@ -1,5 +1,7 @@
-"""Which supports fit my family: yes/no questions about the members, then the program's
-projects and benefits that may apply, each with a button to its FAQ entry."""
+"""Which supports fit my family: yes/no questions, then the supports that may apply.
+
+The questions are about the members; the program's projects and benefits that may apply come
+each with a button to its FAQ entry."""
 
 from __future__ import annotations
 
