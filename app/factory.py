@@ -19,7 +19,7 @@ from app.channels import build_registry
 from app.html import templates
 from app.runtime import Knowledge, start_runtime
 from app.settings import Settings, secret_key
-from bot.channel import Registry
+from bot.channel import Hub, Registry
 from dashboard.app import create_dashboard
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,10 @@ def create_app(
     app[keys.SECRET] = secret_key(settings)
     app[keys.CHANNELS] = registry
 
+    hubs: list[Hub] = []  # the runtime's, once started
+
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
+        """Content, database, core and outbox, shared through the application's keys."""
         runtime = await start_runtime(settings, knowledge, registry)
         app[keys.RUNTIME] = runtime
         app[keys.CONTENT] = runtime.knowledge.content
@@ -68,13 +71,14 @@ def create_app(
         app[keys.CORE] = runtime.core
         app[keys.SESSIONS] = runtime.core.session_factory
         app[keys.OUTBOX] = runtime.outbox
+        hubs.append(runtime.hub())
         yield
         await runtime.close()
 
     async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
-        """The adapters: webhooks registered, polling started, clients opened; stopped in
-        reverse order."""
-        await registry.start(app[keys.RUNTIME].hub())
+        """The adapters, once everything a message needs is ready: webhooks registered,
+        polling started, clients opened; stopped in reverse order after the outbox drained."""
+        await registry.start(hubs[-1])
         yield
         await registry.stop()
 
@@ -85,7 +89,7 @@ def create_app(
 
         tasks = []
         if run_outbox and settings.outbox_enabled:
-            jobs = Jobs(app[keys.RUNTIME].core.session_factory)
+            jobs = Jobs(app[keys.SESSIONS])
             tasks = [asyncio.create_task(app[keys.OUTBOX].run()), asyncio.create_task(jobs.loop())]
         yield
         await app[keys.OUTBOX].drain()
@@ -94,12 +98,12 @@ def create_app(
         await asyncio.gather(*tasks, return_exceptions=True)
 
     app.cleanup_ctx.append(runtime_ctx)
-    app.cleanup_ctx.append(channels_ctx)
-    app.cleanup_ctx.append(background_ctx)
     app.router.add_routes(registry.routes())
-    pages.setup(app)
+    pages.setup(app)  # its contacts' refresh runs after the runtime's start-up
     app.add_subapp("/dashboard", create_dashboard())
     audio.setup(app)
+    app.cleanup_ctx.append(channels_ctx)
+    app.cleanup_ctx.append(background_ctx)
     app.router.add_static("/static", HERE / "static")
     return app
 
