@@ -106,10 +106,10 @@ async def dispatch(ctx: Context, routers: Sequence[Router]) -> list[Reply]:
 
 
 async def press(ctx: Context, routers: Sequence[Router], payload: str) -> list[Reply]:
-    """A button's payload: an exact key first, then a prefix, then a menu item."""
+    """A button's payload: an exact key first, then a menu item, then a prefix."""
     kind, sep, rest = payload.partition(":")
     for router in routers:
-        handler = router.buttons.get(payload)
+        handler = router.buttons.get(payload) if not payload.endswith(":") else None
         if handler is not None:
             return await _follow(ctx, routers, handler(ctx, ""))
     if kind == "m":

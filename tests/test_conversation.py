@@ -206,6 +206,9 @@ async def test_old_button_payloads_are_answered_politely(chat):
     assert "đã cũ" in chat.text
     await chat.send(Inbound(Address("console", "u1"), Kind.BUTTON, payload="m:khong-co"))
     assert "đã cũ" in chat.text and chat.labels == MAIN_MENU
+    for broken in ("faq:", "chk", "topic:", "q:send:x", "sub:on"):
+        await chat.send(Inbound(Address("console", "u1"), Kind.BUTTON, payload=broken))
+        assert "đã cũ" in chat.text and chat.labels == MAIN_MENU, broken
     await chat.send(Inbound(Address("console", "u1"), Kind.COMMAND, text="/khongco"))
     assert chat.labels == MAIN_MENU  # an unknown command: the menu
 
