@@ -52,7 +52,11 @@ class ZaloOAChannel:
         self.hub = hub
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
         self.tokens = TokenStore(self.settings, hub.sessions, self.http)
-        await self.tokens.seed()
+        try:
+            await self.tokens.seed()
+        except BaseException:
+            await self.http.close()
+            raise
 
     async def stop(self) -> None:
         if self.http:
