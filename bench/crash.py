@@ -140,6 +140,7 @@ async def add_subscribers(database_url: str, count: int) -> list[str]:
 
 async def announce(database_url: str, telegram_max_rate: float) -> int:
     """Composes and sends an announcement to LOCALITY as an officer would; returns its id."""
+    from app.channels import build_registry
     from app.runtime import load_knowledge
     from app.settings import Settings
     from bot import announcements
@@ -169,7 +170,7 @@ async def announce(database_url: str, telegram_max_rate: float) -> int:
                 officer,
                 content.messages,
                 None,
-                announcements.paces(telegram_max_rate),
+                build_registry(Settings(telegram_max_rate=telegram_max_rate)),
             )
             assert sent is not None
             await session.commit()
