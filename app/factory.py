@@ -64,7 +64,6 @@ def create_app(
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
         """Content, database, core and outbox, shared through the application's keys."""
         runtime = await start_runtime(settings, knowledge, registry)
-        app[keys.RUNTIME] = runtime
         app[keys.CONTENT] = runtime.knowledge.content
         app[keys.AUDIO] = runtime.core.audio
         app[keys.ENGINE] = runtime.engine

@@ -6,7 +6,6 @@ from aiohttp import web
 from jinja2 import Environment
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.runtime import Runtime
 from app.settings import Settings
 from audio.library import AudioLibrary
 from bot.channel import Registry
@@ -15,7 +14,6 @@ from bot.outbox import Outbox
 from content.loader import Content
 
 SETTINGS = web.AppKey("settings", Settings)
-RUNTIME = web.AppKey("runtime", Runtime)  # going: its parts are the four keys below
 CONTENT = web.AppKey("content", Content)
 AUDIO = web.AppKey("audio", AudioLibrary)
 ENGINE = web.AppKey("engine", AsyncEngine)

@@ -1,5 +1,7 @@
-"""Bulletins assembled from a script: generated speech and officers' own recordings (uploaded
-MP3/WAV/OGG, decoded with PyAV and loudness-matched), in order, mastered as one clip."""
+"""Bulletins assembled from a script and mastered as one clip.
+
+Generated speech and officers' own recordings (uploaded MP3/WAV/OGG, decoded with PyAV and
+loudness-matched), in order."""
 
 from __future__ import annotations
 

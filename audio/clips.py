@@ -1,7 +1,8 @@
-"""Broadcast-ready clips for commune loudspeakers: an optional intro, the message read twice with
-a pause, an outro; 44.1 kHz mono MP3 at 128 kbps, loudness normalised to -16 LUFS (ITU-R BS.1770,
-pyloudnorm) with true peak at most -1 dBTP, silence trimmed, ID3 tags and a transcript; cached by
-everything that changes the sound."""
+"""Broadcast-ready clips for commune loudspeakers, cached by what changes the sound.
+
+An optional intro, the message read twice with a pause, an outro; 44.1 kHz mono MP3 at 128 kbps,
+loudness normalised to -16 LUFS (ITU-R BS.1770, pyloudnorm) with true peak at most -1 dBTP,
+silence trimmed, ID3 tags and a transcript."""
 
 from __future__ import annotations
 

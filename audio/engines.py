@@ -1,6 +1,8 @@
-"""Text-to-speech engines behind one interface: gTTS (Vietnamese, needs Google's service), Piper
-(offline neural voice, when a voice file is configured) and espeak-ng (offline, always there).
-`auto` tries gTTS within a short timeout, then Piper, then espeak-ng."""
+"""Text-to-speech engines behind one interface: gTTS, Piper and espeak-ng.
+
+gTTS (Vietnamese, needs Google's service), Piper (offline neural voice, when a voice file is
+configured) and espeak-ng (offline, always there). `auto` tries gTTS within a short timeout, then
+Piper, then espeak-ng."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""espeak-ng's Vietnamese voice through the library and data shipped by espeakng-loader: the
-offline engine, so a commune without internet (and CI) still produces audio."""
+"""espeak-ng's Vietnamese voice, through the library and data shipped by espeakng-loader.
+
+The offline engine, so a commune without internet (and CI) still produces audio."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The audio library: clips of FAQ answers and officers' bulletins, made on demand and cached,
-with the URLs channels and the /audio page use."""
+"""The audio library: clips of FAQ answers and bulletins, made on demand and cached.
+
+It gives the URLs the channels and the /audio page use."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Vietnamese numbers read aloud: 21 "hai mươi mốt", 105 "một trăm linh năm", 1.500.000 "một
-triệu năm trăm nghìn", and days, months, clock times, fractions, ordinals and phone numbers."""
+"""Vietnamese numbers read aloud, and days, months, times, fractions, ordinals, phones.
+
+21 "hai mươi mốt", 105 "một trăm linh năm", 1.500.000 "một triệu năm trăm nghìn"."""
 
 from __future__ import annotations
 

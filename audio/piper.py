@@ -1,5 +1,6 @@
-"""Piper neural voices (piper-tts, ONNX on the CPU): the better offline voice, from a voice file
-the operator puts on the machine once; nothing is downloaded at run time."""
+"""Piper neural voices (piper-tts, ONNX on the CPU): the better offline voice.
+
+From a voice file the operator puts on the machine once; nothing is downloaded at run time."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The pronunciation list: abbreviations and the words the loudspeaker reads for them, from
-audio/pronunciations.yaml with the operators' edits (database) on top, cached by version."""
+"""The pronunciation list: abbreviations and the words the loudspeaker reads for them.
+
+From audio/pronunciations.yaml with the operators' edits (database) on top, cached by version."""
 
 from __future__ import annotations
 

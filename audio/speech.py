@@ -1,6 +1,8 @@
-"""Vietnamese text made ready to be read aloud as an announcer would: numbers, money, percentages,
-fractions, dates and date ranges, times, units, ordinals, document numbers, phone numbers and the
-abbreviations of the pronunciation list become words, before any TTS engine sees the text."""
+"""Vietnamese text made ready to be read aloud as an announcer would.
+
+Numbers, money, percentages, fractions, dates and date ranges, times, units, ordinals, document
+numbers, phone numbers and the abbreviations of the pronunciation list become words, before any
+TTS engine sees the text."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The core: messages, the Channel interface, fitting replies, core, outbox, announcements."""

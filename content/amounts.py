@@ -1,4 +1,5 @@
-"""Reads amounts of money and counts the way people type them in Vietnamese:
+"""Reads amounts of money and counts the way people type them in Vietnamese.
+
 "3 triệu", "3tr", "3.000.000", "3,5 triệu", "ba triệu rưỡi", "2 triệu 2", "2tr2", "500k"."""
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Guided yes/no questionnaires as data: who may get free legal aid, which supports fit a
-family, and the contacts directory they point to."""
+"""Guided yes/no questionnaires as data: legal aid, supports, and their contacts.
+
+Who may get free legal aid, which supports fit a family, and the contacts directory they point
+to."""
 
 from __future__ import annotations
 

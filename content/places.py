@@ -1,7 +1,8 @@
-"""Vietnamese administrative units for choosing a locality: today's 34 provinces and their
-communes and wards, and the units from before the 1 July 2025 reorganisation (63 provinces,
-districts, communes), mapped to today's. The data comes from the `vietnamadminunits` package;
-this module only matches what a citizen types against it."""
+"""Vietnamese administrative units, today's and those before 1 July 2025.
+
+Today's 34 provinces and their communes and wards, and the units from before the reorganisation
+(63 provinces, districts, communes), mapped to today's, for choosing a locality. The data comes
+from the `vietnamadminunits` package; this module only matches what a citizen types against it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Officers' corrections to the contacts directory: stored by contact id, merged over the content's
-contacts when the bot reads them, and kept in a small per-process snapshot of the table."""
+"""Officers' corrections to the contacts directory, merged over the content's contacts.
+
+Stored by contact id, merged when the bot reads them, and kept in a small per-process snapshot
+of the table."""
 
 from __future__ import annotations
 

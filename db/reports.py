@@ -1,5 +1,6 @@
-"""Read models for the dialogue sessions and the exports: questions grouped by topic, a
-session's minutes, and the statistics page."""
+"""Read models for dialogue sessions, exports and statistics.
+
+Questions grouped by topic, a session's minutes, and the statistics page."""
 
 from __future__ import annotations
 

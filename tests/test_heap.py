@@ -18,7 +18,7 @@ async def test_what_the_app_loaded_is_out_of_the_collectors_walks(settings, know
     assert gc.get_freeze_count() == 0
     try:
         async with TestClient(TestServer(app)) as client:
-            index = client.server.app[keys.RUNTIME].core.index
+            index = client.server.app[keys.CORE].index
             assert gc.get_freeze_count() > 10_000
             walked = {id(o) for o in gc.get_objects()}
             # The search index and its documents are loaded before the freeze: not walked.
