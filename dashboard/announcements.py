@@ -20,7 +20,13 @@ from db.office import Announcement, AnnouncementStatus, Bulletin, Officer
 from db.officers import audit
 
 LISTED = 100
-CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "web": "Web chat", "console": "Dòng lệnh"}
+CHANNEL_LABELS = {
+    "telegram": "Telegram",
+    "zalo": "Zalo OA",
+    "zalo_bot": "Zalo Bot",
+    "web": "web chat",
+    "console": "dòng lệnh",
+}
 ALREADY_SENT = "Thông báo này đã được gửi. Bấm gửi lần nữa không gửi thêm tin nào."
 MAKE_CLIP = "make"
 
@@ -226,15 +232,15 @@ def _length(seconds: float) -> str:
 def _variants(  # type: ignore[no-untyped-def]
     msgs, channels: Registry, announcement: Announcement, place: str, audio_url: str | None
 ) -> list:
-    """The message per kind of channel; one when every channel receives the same text."""
-    played = svc.render(msgs, announcement, place, channels.capabilities("telegram"), audio_url)
-    linked = svc.render(msgs, announcement, place, channels.capabilities("zalo"), audio_url)
-    if played.text == linked.text:
-        return [{"label": "Trên mọi kênh", "r": played}]
-    return [
-        {"label": "Trên Telegram và web chat (kèm bản ghi âm)", "r": played},
-        {"label": "Trên Zalo (bản ghi âm gửi dạng đường dẫn)", "r": linked},
-    ]
+    """The message as each known channel shows it, channels showing the same text grouped;
+    one variant when every channel receives the same text."""
+    groups: dict[str, tuple[list[str], object]] = {}
+    for name, caps in channels.known.items():
+        shown = svc.render(msgs, announcement, place, caps, audio_url)
+        groups.setdefault(shown.text, ([], shown))[0].append(CHANNEL_LABELS.get(name, name))
+    if len(groups) == 1:
+        return [{"label": "Trên mọi kênh", "r": next(iter(groups.values()))[1]}]
+    return [{"label": "Trên " + ", ".join(names), "r": shown} for names, shown in groups.values()]
 
 
 async def send(request: web.Request) -> web.StreamResponse:

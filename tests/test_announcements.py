@@ -245,6 +245,8 @@ async def test_compose_preview_send_reaches_exactly_the_localitys_subscribers(cl
     assert key and client.server.app[keys.AUDIO].path(key) is not None
     assert f'src="/audio/clips/{key}.mp3"' in page  # the player in the preview
     assert f"Nghe bản ghi âm: http://127.0.0.1:8080/audio/clips/{key}.mp3" in page  # Zalo's link
+    # Every known channel is previewed, those showing the same text together.
+    assert "Trên Telegram, web chat" in page and "Trên Zalo OA, Zalo Bot" in page
     assert await outbox_rows(client, announcement_id) == []  # a draft sends nothing
 
     sent = await press_send(client, announcement_id)
