@@ -86,6 +86,10 @@ class Normalizer:
             key=lambda kv: -len(kv[0]),
         )
         self._synonyms = [(tuple(k), tuple(v)) for k, v in synonyms]
+        phrases = {nfc(p).lower() for ps in lexicon.out_of_domain.values() for p in ps}
+        # Folded phrases are found in the folded words, accented ones in the words as typed.
+        self._foreign_folded = tuple(sorted(p for p in phrases if p == fold(p)))
+        self._foreign_accented = tuple(sorted(p for p in phrases if p != fold(p)))
         # By first word, longest first: only these can match where that word stands.
         self._synonyms_by_head: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for src, dst in self._synonyms:
@@ -161,6 +165,17 @@ class Normalizer:
             folded=" ".join(tokens),
             tokens=tuple(tokens),
         )
+
+    def foreign(self, text: str) -> tuple[str, ...]:
+        """The lexicon's out-of-domain phrases that `text` holds, as the lexicon writes them."""
+        if not (self._foreign_folded or self._foreign_accented):
+            return ()
+        plain = f" {' '.join(self.words(text))} "
+        found = [p for p in self._foreign_folded if f" {p} " in plain]
+        if self._foreign_accented:
+            typed = f" {' '.join(p for p in _NON_WORD.split(nfc(text).lower()) if p)} "
+            found += [p for p in self._foreign_accented if f" {p} " in typed]
+        return tuple(found)
 
     def key(self, text: str) -> str:
         """A short folded key for exact comparisons (greetings, menu words, localities)."""

@@ -5,9 +5,11 @@ between two answers."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import weakref
 from dataclasses import dataclass, field
 
+from content.normalize import fold, nfc
 from content.opinion import SecondOpinion
 from content.reading import Reader, Reading
 from content.schema import NATIONAL
@@ -19,7 +21,7 @@ OUTSIDE_SCORE = 0.36
 OUTSIDE_COVER = 0.12
 OUTSIDE_BOTH = 0.2
 # The stages that can be switched off to measure what each adds (bench/understanding_bench.py).
-STAGES = ("reading", "second_opinion", "household")
+STAGES = ("reading", "second_opinion", "household", "foreign")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Understanding:
     also_asked: tuple[Match, ...] = ()  # other questions found in a long message
     decided_by: str = "search"
     stages: frozenset[str] = field(default=frozenset(STAGES), repr=False)
+    # Out-of-domain subjects the question asks about that no answer speaks of ("xổ số").
+    foreign: tuple[str, ...] = ()
 
     @property
     def best(self) -> Match | None:
@@ -57,6 +61,8 @@ class Understanding:
         all (weather, lottery, football), so not a question for officers either."""
         if self.answer is not None or self.suggestions:
             return False
+        if self.foreign:
+            return True
         best = self.best
         if best is None or best.score < OUTSIDE_SCORE or best.query_cover < OUTSIDE_COVER:
             return True
@@ -81,6 +87,7 @@ class Understander:
         self.opinion = opinion or SecondOpinion(index.content, index.normalizer)
         self.agreement = agreement or Agreement()
         self._groups = {doc.entry.id: doc.groups for doc in index._docs}
+        self._spoken: dict[str, tuple[str, str]] = {}  # entry id -> its words, folded and typed
 
     def understand(
         self,
@@ -122,7 +129,47 @@ class Understander:
         if answer is not None and "household" in stages:
             choice = self._household_choice(answer, result, groups)
         also = tuple(m for m in also if answer is None or m.entry_id != answer.entry_id)
-        return Understanding(reading, result, answer, suggestions, choice, also, decided_by, stages)
+        foreign: tuple[str, ...] = ()
+        if "foreign" in stages:
+            foreign = self.index.normalizer.foreign(reading.main_ask)
+        if foreign and (answer is not None or suggestions):
+            # Asked about a subject outside the programme: only an entry that speaks of it
+            # may answer or be suggested.
+            if answer is not None and not self._speaks_of(answer.entry_id, foreign):
+                answer, choice, decided_by = self._speaking_of(result, foreign), (), "foreign"
+                suggestions = () if answer else result.suggestions
+            suggestions = tuple(m for m in suggestions if self._speaks_of(m.entry_id, foreign))
+            if answer is not None or suggestions:
+                foreign = ()
+        return Understanding(
+            reading, result, answer, suggestions, choice, also, decided_by, stages, foreign
+        )
+
+    def _speaking_of(self, result: SearchResult, foreign: tuple[str, ...]) -> Match | None:
+        """Among the first candidates, one good enough to answer that speaks of the subject
+        named: the subject decides between entries about the same thing."""
+        th = self.index.thresholds
+        for match in result.candidates[1:3]:
+            if (
+                match.score >= th.answer
+                and match.coverage >= th.answer_coverage
+                and self._speaks_of(match.entry_id, foreign)
+            ):
+                return match
+        return None
+
+    def _speaks_of(self, entry_id: str, phrases: tuple[str, ...]) -> bool:
+        """Whether the entry's questions, keywords or answer hold every one of `phrases`."""
+        spoken = self._spoken.get(entry_id)
+        if spoken is None:
+            entry = self.index.content.entries[entry_id]
+            texts = (*entry.questions, *entry.keywords, entry.answer)
+            normalizer = self.index.normalizer
+            folded = " ".join(" ".join(normalizer.words(t)) for t in texts)
+            typed = " ".join(nfc(t).lower() for t in texts)
+            spoken = self._spoken[entry_id] = (f" {folded} ", f" {_words(typed)} ")
+        folded, typed = spoken
+        return all(f" {p} " in (folded if p == fold(p) else typed) for p in phrases)
 
     # ---- the stages -----------------------------------------------------------------------
     def _ask_query(self, reading: Reading) -> str:
@@ -225,6 +272,10 @@ class Understander:
         if len(choice) < 2:
             return ()
         return tuple((kind, choice[kind]) for kind in HOUSEHOLD_KINDS if kind in choice)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text))
 
 
 def _same_subject(first: str, second: str) -> bool:
