@@ -17,6 +17,11 @@ from content.loader import Content
 from content.normalize import Normalizer
 
 NGRAMS = (2, 5)
+# `is_top` scores every row while the query's n-grams have at most EXACT_POSTINGS holders in
+# all; beyond, its rarest n-grams, up to POSTINGS holders, pick the POOL rows scored in full.
+EXACT_POSTINGS = 400_000
+POSTINGS = 100_000
+POOL = 512
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,10 @@ class SecondOpinion:
         owners_array = numpy.array(owners, dtype=numpy.intp)
         self._starts = numpy.searchsorted(owners_array, numpy.arange(len(self._ids)))
         self._has_rows = numpy.bincount(owners_array, minlength=len(self._ids)) > 0
+        self._owners = owners_array
+        # The largest weight in each n-gram's column: what that n-gram can add to any row.
+        start, _, values = self._columns
+        self._column_max = numpy.maximum.reduceat(values, start[:-1]) if len(values) else values
 
     def _by_column(self, counts: list[Counter[str]]) -> tuple[numpy.ndarray, ...]:
         """The rows' l2-normalised weights, stored by column: for n-gram c, rows
@@ -92,6 +101,61 @@ class SecondOpinion:
         order = numpy.argsort(holders, kind="stable")
         row_start = numpy.searchsorted(holders[order], numpy.arange(len(counts) + 1))
         return row_start, cols[order], values[order]
+
+    def is_top(self, text: str, entry_id: str) -> bool:
+        """Whether `entry_id` is what `top(text)` names. Exactly so while the query's n-grams
+        are held by at most EXACT_POSTINGS rows in all (any content of ordinary size); beyond,
+        only the rows that share the most of the query's rarest n-grams are taken to be able
+        to outrank it: the POOL best by those n-grams alone, scored in full."""
+        folded = self.normalizer.normalize(text).folded
+        query = self._query_vector(folded) if folded else None
+        if query is None:
+            return bool(folded) and self._number[entry_id] == 0  # all tie at 0: the first
+        columns, weights = query
+        start, holders, values = self._columns
+        lengths = start[columns + 1] - start[columns]
+        if int(lengths.sum()) <= EXACT_POSTINGS:
+            top = self.top(text)
+            return top is not None and top.entry_id == entry_id
+        number = self._number[entry_id]
+        dense = numpy.zeros(len(self._vocabulary) + 1)
+        dense[columns] = weights
+        own = self._entry_best(number, dense)
+        # The rarest n-grams first, as many as POSTINGS holders allow (at least one).
+        order = numpy.argsort(lengths, kind="stable")
+        rare = order[: max(1, int(numpy.searchsorted(numpy.cumsum(lengths[order]), POSTINGS)))]
+        picked, counts = columns[rare], lengths[rare]
+        picks = numpy.repeat(start[picked] - numpy.cumsum(counts) + counts, counts)
+        picks += numpy.arange(int(counts.sum()))
+        partial = numpy.bincount(
+            holders[picks], weights=values[picks] * numpy.repeat(weights[rare], counts)
+        )
+        rows = numpy.flatnonzero(partial)
+        if len(rows) > POOL:
+            rows = rows[numpy.argpartition(partial[rows], -POOL)[-POOL:]]
+        rows = rows[self._owners[rows] != number]
+        if not len(rows):
+            return own > 0 or number == 0
+        scores = self._row_scores(rows, dense)
+        others = self._owners[rows]
+        return not bool(numpy.any((scores > own) | ((scores == own) & (others < number))))
+
+    def _row_scores(self, rows: numpy.ndarray, dense: numpy.ndarray) -> numpy.ndarray:
+        """The cosine of the query (`dense`, by column) with each of `rows`."""
+        row_start, cols, values = self._by_row
+        lengths = row_start[rows + 1] - row_start[rows]
+        picks = numpy.repeat(row_start[rows] - numpy.cumsum(lengths) + lengths, lengths)
+        picks += numpy.arange(int(lengths.sum()))
+        products = values[picks] * dense[cols[picks]]
+        owner = numpy.repeat(numpy.arange(len(rows)), lengths)
+        return numpy.bincount(owner, weights=products, minlength=len(rows))
+
+    def _entry_best(self, number: int, dense: numpy.ndarray) -> float:
+        first = int(self._starts[number])
+        last = int(self._starts[number + 1]) if number + 1 < len(self._starts) else self._rows
+        if first >= last:
+            return 0.0
+        return float(self._row_scores(numpy.arange(first, last), dense).max())
 
     def similarities_of(self, text: str, entry_ids: list[str]) -> dict[str, float]:
         """The similarity of the named entries only: what ordering a few candidates needs,

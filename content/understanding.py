@@ -239,15 +239,13 @@ class Understander:
         assert best is not None
         rule = self.agreement
         votes = 0
-        top_opinion = self.opinion.top(reading.text) if similar else None
-        if top_opinion is not None and top_opinion.entry_id == best.entry_id:
+        if similar and self.opinion.is_top(reading.text, best.entry_id):
             votes += 1
         if ask is not None and asked is not None:  # a long message, its question searched alone
             if asked.best is not None and asked.best.entry_id == best.entry_id:
                 votes += 1
             if similar:
-                top = self.opinion.top(ask)
-                votes += top is not None and top.entry_id == best.entry_id
+                votes += self.opinion.is_top(ask, best.entry_id)
             return best if votes >= 2 and best.score >= rule.long_score else None
         if votes < 1 or best.score < rule.score or best.coverage < rule.coverage:
             return None
