@@ -34,7 +34,8 @@ def fold(text: str) -> str:
 def clean_display(text: str) -> str:
     """NFC, collapsed whitespace, no control characters: the form we store and show."""
     text = nfc(text)
-    text = "".join(ch if (ch.isprintable() or ch in "\n\t") else " " for ch in text)
+    if not text.replace("\n", "").replace("\t", "").isprintable():  # checked in C, then by char
+        text = "".join(ch if (ch.isprintable() or ch in "\n\t") else " " for ch in text)
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
@@ -94,6 +95,8 @@ class Normalizer:
         self._synonyms_by_head: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for src, dst in self._synonyms:
             self._synonyms_by_head.setdefault(src[0], []).append((src, dst))
+        self._normalize_cached = lru_cache(maxsize=32768)(self._normalize)
+        self._piece_words = lru_cache(maxsize=65536)(self._piece_words_uncached)
 
     def words(self, text: str) -> list[str]:
         """Folded words after teencode expansion, before synonyms."""
@@ -101,29 +104,39 @@ class Normalizer:
         out: list[str] = []
         raw_pieces = [p for p in _NON_WORD.split(raw) if p]
         for index, piece in enumerate(raw_pieces):
-            if not piece or piece in self.accented_stopwords:
+            if (
+                piece in ("da", "tda")
+                and piece not in self.accented_stopwords
+                and _next_is_project_number(raw_pieces, index)
+            ):
+                out.extend(("tieu du an" if piece == "tda" else "du an").split())
                 continue
-            token = _collapse_repeats(fold(piece).replace("_", ""))
-            if not token:
-                continue
-            unit = _NUMBER_UNIT.match(token)
-            if unit:
-                out.append(unit.group(1))
-                token = _UNITS.get(unit.group(2), unit.group(2))
-            project = _PROJECT.match(token)
-            if project:  # "da6", "tda2": how plans abbreviate dự án, tiểu dự án
-                out.extend(("tieu du an" if project.group(1) else "du an").split())
-                out.append(project.group(2))
-                continue
-            if piece in ("da", "tda") and _next_is_project_number(raw_pieces, index):
-                out.extend(("tieu du an" if token == "tda" else "du an").split())
-                continue
-            expansion = self.abbreviations.get(token)
-            if expansion is not None:
-                out.extend(expansion.split())
-            else:
-                out.append(token)
+            out.extend(self._piece_words(piece))
         return out
+
+    def _piece_words_uncached(self, piece: str) -> tuple[str, ...]:
+        """The words one piece of a message stands for, whatever its neighbours."""
+        if piece in self.accented_stopwords:
+            return ()
+        token = _collapse_repeats(fold(piece).replace("_", ""))
+        if not token:
+            return ()
+        out: list[str] = []
+        unit = _NUMBER_UNIT.match(token)
+        if unit:
+            out.append(unit.group(1))
+            token = _UNITS.get(unit.group(2), unit.group(2))
+        project = _PROJECT.match(token)
+        if project:  # "da6", "tda2": how plans abbreviate dự án, tiểu dự án
+            out.extend(("tieu du an" if project.group(1) else "du an").split())
+            out.append(project.group(2))
+            return tuple(out)
+        expansion = self.abbreviations.get(token)
+        if expansion is not None:
+            out.extend(expansion.split())
+        else:
+            out.append(token)
+        return tuple(out)
 
     def apply_synonyms(self, tokens: list[str]) -> list[str]:
         """Rewrites phrases to their canonical form, again on the result so rules can chain
@@ -157,6 +170,10 @@ class Normalizer:
         return out
 
     def normalize(self, text: str) -> Normalized:
+        """Cached: the index, the second opinion and the reader normalise the same texts."""
+        return self._normalize_cached(text)
+
+    def _normalize(self, text: str) -> Normalized:
         words = self.words(text)
         tokens = self.apply_synonyms(words)
         return Normalized(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy
 
@@ -51,21 +52,30 @@ class SecondOpinion:
         self.normalizer = normalizer
         self._ids = list(content.entries)
         self._number = {entry_id: n for n, entry_id in enumerate(self._ids)}
-        counts: list[Counter[str]] = []
+        # Each row's n-grams, counted by column; a word's n-grams are cut once, as words
+        # repeat across questions. Columns are numbered in the order n-grams are first seen.
+        self._vocabulary: dict[str, int] = {}
+        columns_of: dict[str, list[int]] = {}
+        counts: list[Counter[int]] = []
         owners: list[int] = []
         for number, entry in enumerate(content.entries.values()):
             for text in (*entry.questions, *entry.keywords):
                 folded = normalizer.normalize(text).folded
-                if folded:
-                    counts.append(Counter(char_ngrams(folded)))
-                    owners.append(number)
-        self._vocabulary: dict[str, int] = {}
-        for row in counts:
-            for gram in row:
-                self._vocabulary.setdefault(gram, len(self._vocabulary))
-        df = numpy.zeros(len(self._vocabulary))
-        for row in counts:
-            df[[self._vocabulary[g] for g in row]] += 1
+                if not folded:
+                    continue
+                row: list[int] = []
+                for word in folded.split():
+                    found = columns_of.get(word)
+                    if found is None:
+                        found = columns_of[word] = [
+                            self._vocabulary.setdefault(g, len(self._vocabulary))
+                            for g in char_ngrams(word)
+                        ]
+                    row.extend(found)
+                counts.append(Counter(row))
+                owners.append(number)
+        cols = numpy.fromiter(chain.from_iterable(counts), dtype=numpy.intp)
+        df = numpy.bincount(cols, minlength=len(self._vocabulary)).astype(numpy.float64)
         rows = len(counts)
         self._idf = (numpy.log((1 + rows) / (1 + df)) + 1).astype(numpy.float32)
         self._rows = len(counts)
@@ -80,12 +90,14 @@ class SecondOpinion:
         start, _, values = self._columns
         self._column_max = numpy.maximum.reduceat(values, start[:-1]) if len(values) else values
 
-    def _by_column(self, counts: list[Counter[str]]) -> tuple[numpy.ndarray, ...]:
+    def _by_column(self, counts: list[Counter[int]]) -> tuple[numpy.ndarray, ...]:
         """The rows' l2-normalised weights, stored by column: for n-gram c, rows
         `holders[start[c]:start[c + 1]]` with weights `values[...]`."""
         vocabulary = self._vocabulary
-        cols = numpy.fromiter((vocabulary[g] for row in counts for g in row), dtype=numpy.intp)
-        tf = numpy.fromiter((n for row in counts for n in row.values()), dtype=numpy.float64)
+        cols = numpy.fromiter(chain.from_iterable(counts), dtype=numpy.intp)
+        tf = numpy.fromiter(
+            chain.from_iterable(row.values() for row in counts), dtype=numpy.float64
+        )
         holders = numpy.repeat(numpy.arange(len(counts)), [len(row) for row in counts])
         weights = (1.0 + numpy.log(tf)) * self._idf[cols]
         norms = numpy.sqrt(numpy.bincount(holders, weights=weights * weights))
@@ -94,7 +106,7 @@ class SecondOpinion:
         start = numpy.searchsorted(cols[order], numpy.arange(len(vocabulary) + 1))
         return start, holders[order], values[order].astype(numpy.float32)
 
-    def _row_major(self, counts: list[Counter[str]]) -> tuple[numpy.ndarray, ...]:
+    def _row_major(self, counts: list[Counter[int]]) -> tuple[numpy.ndarray, ...]:
         """The same weights stored row by row: row r holds `cols[start[r]:start[r + 1]]`."""
         start, holders, values = self._columns
         cols = numpy.repeat(numpy.arange(len(start) - 1), numpy.diff(start))
