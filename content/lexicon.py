@@ -44,6 +44,8 @@ class Lexicon(BaseModel):
     # of the programme ("bão", a storm, is not "bao"). A question about one is not answered
     # with an entry that does not speak of it.
     out_of_domain: dict[str, tuple[str, ...]] = {}
+    # kind of question (when, where, who, how much...) -> folded phrases that ask it
+    ask_kinds: dict[str, tuple[str, ...]] = {}
 
     @field_validator("leave_words")
     @classmethod

@@ -91,6 +91,9 @@ class Normalizer:
         # Folded phrases are found in the folded words, accented ones in the words as typed.
         self._foreign_folded = tuple(sorted(p for p in phrases if p == fold(p)))
         self._foreign_accented = tuple(sorted(p for p in phrases if p != fold(p)))
+        self._ask_kinds = tuple(
+            (kind, tuple(fold(p) for p in phrases)) for kind, phrases in lexicon.ask_kinds.items()
+        )
         # By first word, longest first: only these can match where that word stands.
         self._synonyms_by_head: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for src, dst in self._synonyms:
@@ -193,6 +196,14 @@ class Normalizer:
             typed = f" {' '.join(p for p in _NON_WORD.split(nfc(text).lower()) if p)} "
             found += [p for p in self._foreign_accented if f" {p} " in typed]
         return tuple(found)
+
+    def ask_kinds(self, text: str) -> frozenset[str]:
+        """What kinds of question `text` asks (when, where, who, how much...), by the
+        lexicon's phrases."""
+        plain = f" {' '.join(self.words(text))} "
+        return frozenset(
+            kind for kind, phrases in self._ask_kinds if any(f" {p} " in plain for p in phrases)
+        )
 
     def key(self, text: str) -> str:
         """A short folded key for exact comparisons (greetings, menu words, localities)."""

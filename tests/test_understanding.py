@@ -133,3 +133,27 @@ def test_the_second_opinion_checks_its_first_entry_without_ranking_all_and_agree
                     text,
                     entry_id,
                 )
+
+
+def test_asked_when_and_where_the_entry_telling_when_and_where_comes_before_its_neighbours(
+    knowledge,
+):
+    """Question words are stopwords for the search, so entries about the same subject rank
+    close together; the kind of question asked (when, where, how much...) orders them."""
+    understander = Understander(knowledge.index)
+    normalizer = knowledge.index.normalizer
+    text = "Buổi đối thoại chính sách với dân thường tổ chức lúc nào, ở chỗ nào?"
+    assert normalizer.ask_kinds(text) == frozenset({"when", "where"})
+
+    def first(u):
+        return u.answer or u.suggestions[0]
+
+    def asks(entry_id):
+        entry = knowledge.content.entries[entry_id]
+        return frozenset().union(*(normalizer.ask_kinds(q) for q in entry.questions))
+
+    without = understander.understand(text, stages=frozenset(STAGES) - {"ask_kind"})
+    u = understander.understand(text)
+    assert not asks(first(without).entry_id) & {"when", "where"}
+    assert asks(first(u).entry_id) & {"when", "where"}
+    assert first(u).entry_id.startswith("doi-thoai-chinh-sach")
