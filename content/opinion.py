@@ -1,6 +1,7 @@
-"""A second opinion on which entry a message asks about: TF-IDF over character n-grams of the
-folded text, which sees through typos, missing letters and words run together where the word
-index sees different words.
+"""A second opinion on which entry a message asks about: TF-IDF over character n-grams.
+
+Over the folded text, it sees through typos, missing letters and words run together where the
+word index sees different words.
 
 The weighting is scikit-learn's TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
 sublinear_tf=True) computed with NumPy alone: importing scikit-learn took 1.7 s of the 3.5 s a

@@ -1,6 +1,7 @@
-"""Deciding what a message asks and whether to answer it: the word search, the reading of
-long messages, a second opinion from another ranker, and the household type that decides
-between two answers."""
+"""Deciding what a message asks and whether to answer it, from the word search and its stages.
+
+The stages: the reading of long messages, a second opinion from another ranker, the household
+type that decides between two answers, subjects outside the programme, the kind of question."""
 
 from __future__ import annotations
 
