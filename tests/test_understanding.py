@@ -157,3 +157,15 @@ def test_asked_when_and_where_the_entry_telling_when_and_where_comes_before_its_
     assert not asks(first(without).entry_id) & {"when", "where"}
     assert asks(first(u).entry_id) & {"when", "where"}
     assert first(u).entry_id.startswith("doi-thoai-chinh-sach")
+
+
+def test_a_parent_writing_hp_and_c3_is_asking_about_school_fees_in_upper_secondary(knowledge):
+    understander = Understander(knowledge.index)
+    normalizer = knowledge.index.normalizer
+    text = "nha can ngheo con hoc c3 co dc giam hp ko"
+    assert "cap 3" in normalizer.normalize(text).folded
+    assert "hoc phi" in normalizer.normalize(text).folded
+    u = understander.understand(text)
+    assert u.answer is not None
+    entry = knowledge.content.entries[u.answer.entry_id]
+    assert "học phí" in " ".join(entry.questions).lower()
