@@ -17,6 +17,8 @@ _UNITS = {"tr": "trieu", "k": "nghin", "d": "dong", "ng": "nghin"}
 _REPEATS = re.compile(r"([a-z])\1{2,}|([a-np-z])\2")
 _PROJECT = re.compile(r"^(t)?da([1-7])$")
 _EMOJI_OR_SYMBOL = re.compile(r"^[\W_]+$", re.UNICODE)
+# Texts up to this long are normalised once and cached (see Normalizer.normalize).
+_CACHED_LENGTH = 400
 
 
 def nfc(text: str) -> str:
@@ -98,7 +100,7 @@ class Normalizer:
         self._synonyms_by_head: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for src, dst in self._synonyms:
             self._synonyms_by_head.setdefault(src[0], []).append((src, dst))
-        self._normalize_cached = lru_cache(maxsize=32768)(self._normalize)
+        self._normalize_cached = lru_cache(maxsize=16384)(self._normalize)
         self._piece_words = lru_cache(maxsize=65536)(self._piece_words_uncached)
 
     def words(self, text: str) -> list[str]:
@@ -173,7 +175,11 @@ class Normalizer:
         return out
 
     def normalize(self, text: str) -> Normalized:
-        """Cached: the index, the second opinion and the reader normalise the same texts."""
+        """Cached for short texts: the index, the second opinion and the reader normalise the
+        same questions (long ones, answers and stories, are rarely seen twice and would make
+        the cache large)."""
+        if len(text) > _CACHED_LENGTH:
+            return self._normalize(text)
         return self._normalize_cached(text)
 
     def _normalize(self, text: str) -> Normalized:
