@@ -39,6 +39,13 @@ class Lexicon(BaseModel):
     intents: dict[str, tuple[str, ...]] = {}
     # folded phrases of a personal legal problem (land, debt, violence, a child hurt)
     legal_problems: tuple[str, ...] = ()
+    # subject -> phrases of everyday subjects outside the programme (weather, football,
+    # lottery, shopping, prices...): folded, or accented when folding would make them a word
+    # of the programme ("bão", a storm, is not "bao"). A question about one is not answered
+    # with an entry that does not speak of it.
+    out_of_domain: dict[str, tuple[str, ...]] = {}
+    # kind of question (when, where, who, how much...) -> folded phrases that ask it
+    ask_kinds: dict[str, tuple[str, ...]] = {}
 
     @field_validator("leave_words")
     @classmethod

@@ -17,6 +17,8 @@ _UNITS = {"tr": "trieu", "k": "nghin", "d": "dong", "ng": "nghin"}
 _REPEATS = re.compile(r"([a-z])\1{2,}|([a-np-z])\2")
 _PROJECT = re.compile(r"^(t)?da([1-7])$")
 _EMOJI_OR_SYMBOL = re.compile(r"^[\W_]+$", re.UNICODE)
+# Texts up to this long are normalised once and cached (see Normalizer.normalize).
+_CACHED_LENGTH = 400
 
 
 def nfc(text: str) -> str:
@@ -34,7 +36,8 @@ def fold(text: str) -> str:
 def clean_display(text: str) -> str:
     """NFC, collapsed whitespace, no control characters: the form we store and show."""
     text = nfc(text)
-    text = "".join(ch if (ch.isprintable() or ch in "\n\t") else " " for ch in text)
+    if not text.replace("\n", "").replace("\t", "").isprintable():  # checked in C, then by char
+        text = "".join(ch if (ch.isprintable() or ch in "\n\t") else " " for ch in text)
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
@@ -86,10 +89,19 @@ class Normalizer:
             key=lambda kv: -len(kv[0]),
         )
         self._synonyms = [(tuple(k), tuple(v)) for k, v in synonyms]
+        phrases = {nfc(p).lower() for ps in lexicon.out_of_domain.values() for p in ps}
+        # Folded phrases are found in the folded words, accented ones in the words as typed.
+        self._foreign_folded = tuple(sorted(p for p in phrases if p == fold(p)))
+        self._foreign_accented = tuple(sorted(p for p in phrases if p != fold(p)))
+        self._ask_kinds = tuple(
+            (kind, tuple(fold(p) for p in phrases)) for kind, phrases in lexicon.ask_kinds.items()
+        )
         # By first word, longest first: only these can match where that word stands.
         self._synonyms_by_head: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for src, dst in self._synonyms:
             self._synonyms_by_head.setdefault(src[0], []).append((src, dst))
+        self._normalize_cached = lru_cache(maxsize=16384)(self._normalize)
+        self._piece_words = lru_cache(maxsize=65536)(self._piece_words_uncached)
 
     def words(self, text: str) -> list[str]:
         """Folded words after teencode expansion, before synonyms."""
@@ -97,29 +109,39 @@ class Normalizer:
         out: list[str] = []
         raw_pieces = [p for p in _NON_WORD.split(raw) if p]
         for index, piece in enumerate(raw_pieces):
-            if not piece or piece in self.accented_stopwords:
+            if (
+                piece in ("da", "tda")
+                and piece not in self.accented_stopwords
+                and _next_is_project_number(raw_pieces, index)
+            ):
+                out.extend(("tieu du an" if piece == "tda" else "du an").split())
                 continue
-            token = _collapse_repeats(fold(piece).replace("_", ""))
-            if not token:
-                continue
-            unit = _NUMBER_UNIT.match(token)
-            if unit:
-                out.append(unit.group(1))
-                token = _UNITS.get(unit.group(2), unit.group(2))
-            project = _PROJECT.match(token)
-            if project:  # "da6", "tda2": how plans abbreviate dự án, tiểu dự án
-                out.extend(("tieu du an" if project.group(1) else "du an").split())
-                out.append(project.group(2))
-                continue
-            if piece in ("da", "tda") and _next_is_project_number(raw_pieces, index):
-                out.extend(("tieu du an" if token == "tda" else "du an").split())
-                continue
-            expansion = self.abbreviations.get(token)
-            if expansion is not None:
-                out.extend(expansion.split())
-            else:
-                out.append(token)
+            out.extend(self._piece_words(piece))
         return out
+
+    def _piece_words_uncached(self, piece: str) -> tuple[str, ...]:
+        """The words one piece of a message stands for, whatever its neighbours."""
+        if piece in self.accented_stopwords:
+            return ()
+        token = _collapse_repeats(fold(piece).replace("_", ""))
+        if not token:
+            return ()
+        out: list[str] = []
+        unit = _NUMBER_UNIT.match(token)
+        if unit:
+            out.append(unit.group(1))
+            token = _UNITS.get(unit.group(2), unit.group(2))
+        project = _PROJECT.match(token)
+        if project:  # "da6", "tda2": how plans abbreviate dự án, tiểu dự án
+            out.extend(("tieu du an" if project.group(1) else "du an").split())
+            out.append(project.group(2))
+            return tuple(out)
+        expansion = self.abbreviations.get(token)
+        if expansion is not None:
+            out.extend(expansion.split())
+        else:
+            out.append(token)
+        return tuple(out)
 
     def apply_synonyms(self, tokens: list[str]) -> list[str]:
         """Rewrites phrases to their canonical form, again on the result so rules can chain
@@ -153,6 +175,14 @@ class Normalizer:
         return out
 
     def normalize(self, text: str) -> Normalized:
+        """Cached for short texts: the index, the second opinion and the reader normalise the
+        same questions (long ones, answers and stories, are rarely seen twice and would make
+        the cache large)."""
+        if len(text) > _CACHED_LENGTH:
+            return self._normalize(text)
+        return self._normalize_cached(text)
+
+    def _normalize(self, text: str) -> Normalized:
         words = self.words(text)
         tokens = self.apply_synonyms(words)
         return Normalized(
@@ -160,6 +190,25 @@ class Normalizer:
             plain=" ".join(words),
             folded=" ".join(tokens),
             tokens=tuple(tokens),
+        )
+
+    def foreign(self, text: str) -> tuple[str, ...]:
+        """The lexicon's out-of-domain phrases that `text` holds, as the lexicon writes them."""
+        if not (self._foreign_folded or self._foreign_accented):
+            return ()
+        plain = f" {' '.join(self.words(text))} "
+        found = [p for p in self._foreign_folded if f" {p} " in plain]
+        if self._foreign_accented:
+            typed = f" {' '.join(p for p in _NON_WORD.split(nfc(text).lower()) if p)} "
+            found += [p for p in self._foreign_accented if f" {p} " in typed]
+        return tuple(found)
+
+    def ask_kinds(self, text: str) -> frozenset[str]:
+        """What kinds of question `text` asks (when, where, who, how much...), by the
+        lexicon's phrases."""
+        plain = f" {' '.join(self.words(text))} "
+        return frozenset(
+            kind for kind, phrases in self._ask_kinds if any(f" {p} " in plain for p in phrases)
         )
 
     def key(self, text: str) -> str:

@@ -1,5 +1,6 @@
-"""Reading a citizen's whole message: who is asking (household, age, group) and what they ask,
-even when the question is the last clause after sentences about the family."""
+"""Reading a citizen's whole message: who is asking (household, age, group) and what they ask.
+
+The question is often the last clause, after sentences about the family."""
 
 from __future__ import annotations
 

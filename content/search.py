@@ -1,5 +1,4 @@
-"""FAQ search: a BM25 index over folded syllables and syllable pairs, re-ranked with coverage
-and rapidfuzz similarity, with thresholds that decide answer, suggest or decline."""
+"""FAQ search: BM25 over folded syllables and pairs, re-ranked, then answer, suggest or decline."""
 
 from __future__ import annotations
 
@@ -8,17 +7,18 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, pairwise
+from itertools import pairwise
 from typing import Any
 
 import numpy
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from content.loader import Content
 from content.normalize import Normalized, Normalizer, fold, untelex
 from content.reading import POOR_HEADS, household_groups
 from content.schema import NATIONAL, Entry
+from content.scoring import WEIGHTS, QuestionRows
 
 # Field weights in the lexical index: what citizens ask is written in the questions.
 _W_QUESTION = 1.0
@@ -32,10 +32,6 @@ _OTHER_GROUP_FACTOR = 0.85
 _NATIONAL_WHEN_PLACE_NAMED = 0.9
 # A word in more than this share of entries is "common" for picking candidates.
 _COMMON_SHARE = 0.15
-# Weights of the features (see SearchIndex.search), tuned on the development set.
-WEIGHTS = (0.30, 0.10, 0.10, 0.20, 0.10, 0.20)
-# Scores are rounded to 4 places: a candidate this far below cannot tie with one above it.
-_PRUNE_MARGIN = 1e-3
 
 
 @dataclass(frozen=True)
@@ -125,7 +121,8 @@ class SearchIndex:
                 norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * self._docs[index].length / self._avg_len)
                 postings[i] = (index, tf * (_BM25_K1 + 1) / (tf + norm))
         self._common_df = max(50, int(n * _COMMON_SHARE))
-        self._index_questions()
+        self._rows = QuestionRows(self._docs, self.idf)
+        self._index_terms()
         vocab = Counter()
         for doc in self._docs:
             vocab.update(t for t in doc.terms if " " not in t)
@@ -135,30 +132,9 @@ class SearchIndex:
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
 
     # ---- building -------------------------------------------------------------------------
-    def _index_questions(self) -> None:
-        """What every query compares with, computed once: each question and keyword of every
-        entry is a row (an entry's rows are consecutive), with the total idf of its terms,
-        whether it is one of the entry's questions, and, per term, the rows that hold it."""
-        totals: list[float] = []
-        asked_rows: list[bool] = []
-        holders: dict[str, list[int]] = defaultdict(list)
-        self._joined: list[str] = []
-        self._originals: list[str] = []
-        self._doc_rows: list[range] = []
-        for doc in self._docs:
-            asked = set(doc.entry.questions)
-            first = len(totals)
-            for original, tokens, terms in doc.questions:
-                total = sum(self.idf(t) for t in terms)
-                if not total:
-                    continue
-                for t in terms:
-                    holders[t].append(len(totals))
-                totals.append(total)
-                asked_rows.append(original in asked)
-                self._joined.append(" ".join(tokens))
-                self._originals.append(original)
-            self._doc_rows.append(range(first, len(totals)))
+    def _index_terms(self) -> None:
+        """Per term, the entries whose questions, keywords or topic hold it, and those whose
+        answer holds it (single words), for the signals of `search`."""
         ask_docs: dict[str, list[int]] = defaultdict(list)
         answer_docs: dict[str, list[int]] = defaultdict(list)
         for index, doc in enumerate(self._docs):
@@ -169,9 +145,6 @@ class SearchIndex:
                     answer_docs[t].append(index)
         self._ask_docs = {t: numpy.array(d, dtype=numpy.intp) for t, d in ask_docs.items()}
         self._answer_docs = {t: numpy.array(d, dtype=numpy.intp) for t, d in answer_docs.items()}
-        self._row_total = numpy.array(totals, dtype=numpy.float64)
-        self._row_asked = numpy.array(asked_rows, dtype=bool)
-        self._term_rows = {t: numpy.array(rows, dtype=numpy.intp) for t, rows in holders.items()}
 
     def terms(self, tokens: tuple[str, ...] | list[str]) -> list[str]:
         """Unigrams that are not stopwords, and pairs of neighbours with at least one such."""
@@ -323,8 +296,8 @@ class SearchIndex:
             [bool(q_groups and doc.groups and not (q_groups & doc.groups)) for doc in docs],
             dtype=bool,
         )
-        shared = self._shared(q_idf)
-        keep = self._worth_scoring(
+        shared = self._rows.shared(q_idf)
+        keep = self._rows.worth_scoring(
             top,
             shared,
             q_idf_total,
@@ -344,7 +317,7 @@ class SearchIndex:
                 other[keep],
                 [docs[i] for i in keep],
             )
-        pair, ecov, fuzzy, question_cover, rows = self._question_signals(
+        pair, ecov, fuzzy, question_cover, rows = self._rows.signals(
             top, shared, q_idf_total, q_text
         )
         # The features' weighted sum, all candidates at once, added in the order of WEIGHTS.
@@ -360,7 +333,7 @@ class SearchIndex:
             Match(
                 doc.entry.id,
                 round(value, 4),
-                self._originals[row] if row >= 0 else doc.entry.questions[0],
+                self._rows.originals[row] if row >= 0 else doc.entry.questions[0],
                 round(cover, 4),
                 round(share, 4),
             )
@@ -380,91 +353,6 @@ class SearchIndex:
             if docs is not None:
                 total[docs] += v
         return total
-
-    def _shared(self, q_idf: dict[str, float]) -> numpy.ndarray:
-        """Per question or keyword row, the idf of the query's terms it holds."""
-        shared = numpy.zeros(len(self._row_total))
-        for t, v in q_idf.items():
-            rows = self._term_rows.get(t)
-            if rows is not None:
-                shared[rows] += v
-        return shared
-
-    def _rows_of(self, top: list[int], shared: numpy.ndarray, q_idf_total: float) -> _Rows:
-        """The question and keyword rows of the candidates, with how much of each the query
-        covers (ecov) and the geometric mean of that and how much of the query it covers."""
-        spans = [self._doc_rows[index] for index in top]
-        ids = numpy.fromiter(chain.from_iterable(spans), dtype=numpy.intp)
-        lengths = numpy.array([len(span) for span in spans])
-        ecov = shared[ids] / self._row_total[ids]
-        pair = numpy.sqrt(ecov * (shared[ids] / q_idf_total))
-        return _Rows(spans, ids, lengths, numpy.cumsum(lengths) - lengths, ecov, pair)
-
-    def _worth_scoring(
-        self,
-        top: list[int],
-        shared: numpy.ndarray,
-        q_idf_total: float,
-        about: numpy.ndarray,
-        in_answer: numpy.ndarray,
-        bm25: numpy.ndarray,
-        factor: numpy.ndarray,
-        needed: int,
-    ) -> list[int] | None:
-        """The candidates that can still rank among the first `needed` (all that the decision
-        reads) whatever their fuzzy similarity turns out to be; None: all of them. The fuzzy
-        similarity is the costliest signal and lies in [0, 1]: a candidate whose score with a
-        perfect similarity stays below what `needed` others reach with none cannot rank there.
-        The margin exceeds the rounding of scores to 4 places, so the first ones, their order
-        and their scores are exactly those of scoring every candidate."""
-        if len(top) <= needed:
-            return None
-        rows = self._rows_of(top, shared, q_idf_total)
-        best_pair, best_ecov = (rows.best(values) for values in (rows.pair, rows.ecov))
-        w = WEIGHTS
-        without = factor * (
-            w[0] * about
-            + w[1] * best_pair
-            + w[2] * best_ecov
-            + w[4] * in_answer
-            + w[5] * bm25 / bm25[0]
-        )
-        bar = numpy.partition(without, -needed)[-needed] - _PRUNE_MARGIN
-        keep = numpy.flatnonzero(without + factor * w[3] >= bar)
-        return None if len(keep) == len(top) else keep.tolist()
-
-    def _question_signals(
-        self, top: list[int], shared: numpy.ndarray, q_idf_total: float, q_text: str
-    ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray, list[int]]:
-        """Per candidate entry, signals in [0, 1] from its questions and keywords, over all of
-        them at once: the best geometric mean of how much of a question the query covers and
-        how much of the query that question covers; the best share of a question covered; the
-        best fuzzy similarity (rapidfuzz, in one call); how much of its closest question (keywords
-        aside) the query covers. Also which row is that closest question (-1: none)."""
-        rows = self._rows_of(top, shared, q_idf_total)
-        similarity = (
-            process.cdist(
-                [q_text],
-                [self._joined[row] for row in rows.ids.tolist()],
-                scorer=fuzz.token_set_ratio,
-                dtype=numpy.float64,
-            )[0]
-            / 100
-        )
-        asked = self._row_asked[rows.ids]
-        rank = numpy.where(asked, rows.pair + similarity, -1.0)
-        ecov_asked = numpy.where(asked, rows.ecov, 0.0)
-        best = [rows.best(values) for values in (rows.pair, rows.ecov, similarity, ecov_asked)]
-        closest: list[int] = []
-        for span, start, length in zip(
-            rows.spans, rows.starts.tolist(), rows.lengths.tolist(), strict=True
-        ):
-            if not length:
-                closest.append(-1)
-                continue
-            at = start + int(rank[start : start + length].argmax())
-            closest.append(span.start + at - start if rank[at] > -1.0 else -1)
-        return best[0], best[1], best[2], best[3], closest
 
     @staticmethod
     def _locality_factor(doc: _Doc, mentioned: set[str], locality: str | None) -> float:
@@ -497,22 +385,3 @@ class SearchIndex:
             and m.query_cover >= th.suggest_query_cover
         )
         return SearchResult(query, None, suggestions, tuple(matches))
-
-
-@dataclass
-class _Rows:
-    """The candidates' rows, consecutive: candidate i has `lengths[i]` of them from
-    `starts[i]`; `ids` are their indexes in the index's row arrays."""
-
-    spans: list[range]
-    ids: numpy.ndarray
-    lengths: numpy.ndarray
-    starts: numpy.ndarray
-    ecov: numpy.ndarray
-    pair: numpy.ndarray
-
-    def best(self, values: numpy.ndarray) -> numpy.ndarray:
-        """The largest of `values` (one per row) for each candidate, 0 for a candidate without
-        rows. A -inf after the last row keeps every start inside the array."""
-        best = numpy.maximum.reduceat(numpy.append(values, -numpy.inf), self.starts)
-        return numpy.where(self.lengths == 0, 0.0, best)

@@ -102,3 +102,70 @@ def test_the_candidates_similarities_are_those_of_the_full_ranking(knowledge):
         every = opinion.similarities(text)
         few = opinion.similarities_of(text, some)
         assert all(abs(few[e] - every[e]) < 1e-5 for e in some)
+
+
+def test_the_second_opinion_checks_its_first_entry_without_ranking_all_and_agrees(
+    knowledge, monkeypatch
+):
+    """`is_top` answers "would the character ranker put this entry first?" by scoring only
+    the rows that share the question's rarest n-grams once the content is large; on every
+    question here it agrees with the full ranking, exactly and through the pruned pool."""
+    import content.opinion as opinion_module
+
+    opinion = SecondOpinion(knowledge.content, knowledge.index.normalizer)
+    questions = [
+        "ho can ngheo co dc vay von ko",
+        "Tôi 70 tuổi, nhà cận nghèo, mua thẻ bảo hiểm y tế được hỗ trợ bao nhiêu?",
+        "hocphi truong cong mien het ha",
+        "tro giup phap ly mien phi o dau",
+        "xin chào",
+    ]
+    ids = list(knowledge.content.entries)
+    for pruned in (False, True):
+        if pruned:  # as on a content of many thousand entries
+            monkeypatch.setattr(opinion_module, "EXACT_POSTINGS", 0)
+            monkeypatch.setattr(opinion_module, "POSTINGS", 2000)
+        for text in questions:
+            first = opinion.top(text)
+            others = [m.entry_id for m in knowledge.index.search(text).candidates[:3]]
+            for entry_id in {first.entry_id, *others, ids[0], ids[-1]}:
+                assert opinion.is_top(text, entry_id) == (entry_id == first.entry_id), (
+                    text,
+                    entry_id,
+                )
+
+
+def test_asked_when_and_where_the_entry_telling_when_and_where_comes_before_its_neighbours(
+    knowledge,
+):
+    """Question words are stopwords for the search, so entries about the same subject rank
+    close together; the kind of question asked (when, where, how much...) orders them."""
+    understander = Understander(knowledge.index)
+    normalizer = knowledge.index.normalizer
+    text = "Buổi đối thoại chính sách với dân thường tổ chức lúc nào, ở chỗ nào?"
+    assert normalizer.ask_kinds(text) == frozenset({"when", "where"})
+
+    def first(u):
+        return u.answer or u.suggestions[0]
+
+    def asks(entry_id):
+        entry = knowledge.content.entries[entry_id]
+        return frozenset().union(*(normalizer.ask_kinds(q) for q in entry.questions))
+
+    without = understander.understand(text, stages=frozenset(STAGES) - {"ask_kind"})
+    u = understander.understand(text)
+    assert not asks(first(without).entry_id) & {"when", "where"}
+    assert asks(first(u).entry_id) & {"when", "where"}
+    assert first(u).entry_id.startswith("doi-thoai-chinh-sach")
+
+
+def test_a_parent_writing_hp_and_c3_is_asking_about_school_fees_in_upper_secondary(knowledge):
+    understander = Understander(knowledge.index)
+    normalizer = knowledge.index.normalizer
+    text = "nha can ngheo con hoc c3 co dc giam hp ko"
+    assert "cap 3" in normalizer.normalize(text).folded
+    assert "hoc phi" in normalizer.normalize(text).folded
+    u = understander.understand(text)
+    assert u.answer is not None
+    entry = knowledge.content.entries[u.answer.entry_id]
+    assert "học phí" in " ".join(entry.questions).lower()
