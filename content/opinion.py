@@ -49,8 +49,17 @@ def char_ngrams(text: str, sizes: tuple[int, int] = NGRAMS) -> list[str]:
 class SecondOpinion:
     """Built once from the content's questions and keywords; `rank` is pure."""
 
-    def __init__(self, content: Content, normalizer: Normalizer):
+    def __init__(
+        self,
+        content: Content,
+        normalizer: Normalizer,
+        *,
+        exact_postings: int = EXACT_POSTINGS,
+        postings: int = POSTINGS,
+    ):
         self.normalizer = normalizer
+        self.exact_postings = exact_postings  # see EXACT_POSTINGS and POSTINGS above
+        self.postings = postings
         self._ids = list(content.entries)
         self._number = {entry_id: n for n, entry_id in enumerate(self._ids)}
         # Each row's n-grams, counted by column; a word's n-grams are cut once, as words
@@ -127,7 +136,7 @@ class SecondOpinion:
         columns, weights = query
         start, holders, values = self._columns
         lengths = start[columns + 1] - start[columns]
-        if int(lengths.sum()) <= EXACT_POSTINGS:
+        if int(lengths.sum()) <= self.exact_postings:
             top = self.top(text)
             return top is not None and top.entry_id == entry_id
         number = self._number[entry_id]
@@ -136,7 +145,7 @@ class SecondOpinion:
         own = self._entry_best(number, dense)
         # The rarest n-grams first, as many as POSTINGS holders allow (at least one).
         order = numpy.argsort(lengths, kind="stable")
-        rare = order[: max(1, int(numpy.searchsorted(numpy.cumsum(lengths[order]), POSTINGS)))]
+        rare = order[: max(1, int(numpy.searchsorted(numpy.cumsum(lengths[order]), self.postings)))]
         picked, counts = columns[rare], lengths[rare]
         picks = numpy.repeat(start[picked] - numpy.cumsum(counts) + counts, counts)
         picks += numpy.arange(int(counts.sum()))

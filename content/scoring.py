@@ -12,7 +12,7 @@ import numpy
 from rapidfuzz import fuzz, process
 
 if TYPE_CHECKING:
-    from content.search import _Doc
+    from content.schema import Entry
 
 # Weights of the features (see SearchIndex.search), tuned on the development set.
 WEIGHTS = (0.30, 0.10, 0.10, 0.20, 0.10, 0.20)
@@ -20,12 +20,26 @@ WEIGHTS = (0.30, 0.10, 0.10, 0.20, 0.10, 0.20)
 PRUNE_MARGIN = 1e-3
 
 
+@dataclass
+class EntryDoc:
+    """One entry as the search sees it: its weighted terms, question rows and places."""
+
+    entry: Entry
+    terms: dict[str, float]  # weighted term frequencies over all fields
+    length: float
+    ask_terms: frozenset[str]  # terms of questions, keywords and topic (what it is "about")
+    answer_terms: frozenset[str]
+    questions: list[tuple[str, tuple[str, ...], frozenset[str]]]  # (original, tokens, terms)
+    localities: frozenset[str]
+    groups: frozenset[str]
+
+
 class QuestionRows:
     """What every query compares with, computed once: each question and keyword of every
     entry is a row (an entry's rows are consecutive), with the total idf of its terms,
     whether it is one of the entry's questions, and, per term, the rows that hold it."""
 
-    def __init__(self, docs: Sequence[_Doc], idf: Callable[[str], float]):
+    def __init__(self, docs: Sequence[EntryDoc], idf: Callable[[str], float]):
         totals: list[float] = []
         asked_rows: list[bool] = []
         holders: dict[str, list[int]] = defaultdict(list)

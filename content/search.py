@@ -18,7 +18,7 @@ from content.loader import Content
 from content.normalize import Normalized, Normalizer, fold, untelex
 from content.reading import POOR_HEADS, household_groups
 from content.schema import NATIONAL, Entry
-from content.scoring import WEIGHTS, QuestionRows
+from content.scoring import WEIGHTS, EntryDoc, QuestionRows
 
 # Field weights in the lexical index: what citizens ask is written in the questions.
 _W_QUESTION = 1.0
@@ -68,20 +68,6 @@ class SearchResult:
         return self.candidates[0] if self.candidates else None
 
 
-@dataclass
-class _Doc:
-    entry: Entry
-    terms: dict[str, float]  # weighted term frequencies over all fields
-    length: float
-    ask_terms: frozenset[str]  # terms of questions, keywords and topic (what it is "about")
-    answer_terms: frozenset[str]
-    questions: list[
-        tuple[str, tuple[str, ...], frozenset[str]]
-    ]  # (original, content tokens, terms)
-    localities: frozenset[str]
-    groups: frozenset[str]
-
-
 class SearchIndex:
     """Built once from the content; `search` is pure and safe to share between tasks."""
 
@@ -92,7 +78,7 @@ class SearchIndex:
         self.normalizer = normalizer
         self.thresholds = thresholds or Thresholds()
         self.stopwords = normalizer.stopwords
-        self._docs: list[_Doc] = []
+        self._docs: list[EntryDoc] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._df: Counter[str] = Counter()
         self._locality_aliases: list[tuple[tuple[str, ...], str]] = []
@@ -185,7 +171,7 @@ class SearchIndex:
         for t in answer_terms:
             weights[t] += _W_ANSWER
         index = len(self._docs)
-        doc = _Doc(
+        doc = EntryDoc(
             entry=entry,
             terms=dict(weights),
             length=sum(weights.values()),
@@ -355,7 +341,7 @@ class SearchIndex:
         return total
 
     @staticmethod
-    def _locality_factor(doc: _Doc, mentioned: set[str], locality: str | None) -> float:
+    def _locality_factor(doc: EntryDoc, mentioned: set[str], locality: str | None) -> float:
         if NATIONAL in doc.localities:
             # Naming a place asks about that place: its own entries come before national ones.
             return _NATIONAL_WHEN_PLACE_NAMED if mentioned else 1.0

@@ -104,15 +104,15 @@ def test_the_candidates_similarities_are_those_of_the_full_ranking(knowledge):
         assert all(abs(few[e] - every[e]) < 1e-5 for e in some)
 
 
-def test_the_second_opinion_checks_its_first_entry_without_ranking_all_and_agrees(
-    knowledge, monkeypatch
-):
+def test_the_second_opinion_checks_its_first_entry_without_ranking_all_and_agrees(knowledge):
     """`is_top` answers "would the character ranker put this entry first?" by scoring only
     the rows that share the question's rarest n-grams once the content is large; on every
     question here it agrees with the full ranking, exactly and through the pruned pool."""
-    import content.opinion as opinion_module
-
-    opinion = SecondOpinion(knowledge.content, knowledge.index.normalizer)
+    exact = SecondOpinion(knowledge.content, knowledge.index.normalizer)
+    # As on a content of many thousand entries: only the rarest n-grams' rows are scored.
+    pruned = SecondOpinion(
+        knowledge.content, knowledge.index.normalizer, exact_postings=0, postings=2000
+    )
     questions = [
         "ho can ngheo co dc vay von ko",
         "Tôi 70 tuổi, nhà cận nghèo, mua thẻ bảo hiểm y tế được hỗ trợ bao nhiêu?",
@@ -121,10 +121,7 @@ def test_the_second_opinion_checks_its_first_entry_without_ranking_all_and_agree
         "xin chào",
     ]
     ids = list(knowledge.content.entries)
-    for pruned in (False, True):
-        if pruned:  # as on a content of many thousand entries
-            monkeypatch.setattr(opinion_module, "EXACT_POSTINGS", 0)
-            monkeypatch.setattr(opinion_module, "POSTINGS", 2000)
+    for opinion in (exact, pruned):
         for text in questions:
             first = opinion.top(text)
             others = [m.entry_id for m in knowledge.index.search(text).candidates[:3]]
