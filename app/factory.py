@@ -17,7 +17,8 @@ from app import audio_pages as audio
 from app import keys, pages
 from app.channels import build_registry
 from app.html import templates
-from app.runtime import Knowledge, start_runtime
+from app.knowledge import Knowledge
+from app.runtime import start_runtime
 from app.settings import Settings, secret_key
 from bot.channel import Hub, Registry
 from dashboard.app import create_dashboard

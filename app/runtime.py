@@ -9,27 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
+from app.knowledge import Knowledge, load_knowledge
 from app.settings import Settings
 from bot.channel import Hub, Registry
 from bot.core import Core
 from bot.outbox import Outbox
-from content.loader import Content, load_content
-from content.normalize import Normalizer
-from content.search import SearchIndex
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Knowledge:
-    content: Content
-    index: SearchIndex
-
-
-def load_knowledge(settings: Settings) -> Knowledge:
-    content = load_content(settings.content_dir)
-    index = SearchIndex(content, Normalizer(content.lexicon))
-    return Knowledge(content, index)
 
 
 @dataclass

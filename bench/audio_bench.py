@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.runtime import load_knowledge  # noqa: E402
+from app.knowledge import load_knowledge  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from audio.clips import ClipStyle, make_clip  # noqa: E402
 from audio.engines import make_engine  # noqa: E402

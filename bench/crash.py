@@ -141,7 +141,7 @@ async def add_subscribers(database_url: str, count: int) -> list[str]:
 async def announce(database_url: str, telegram_max_rate: float) -> int:
     """Composes and sends an announcement to LOCALITY as an officer would; returns its id."""
     from app.channels import build_registry
-    from app.runtime import load_knowledge
+    from app.knowledge import load_knowledge
     from app.settings import Settings
     from bot import announcements
     from db.officers import create_officer

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.runtime import load_knowledge
+from app.knowledge import load_knowledge
 from app.settings import Settings
 from tests.devset import evaluate, load_devset
 

@@ -19,7 +19,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.runtime import load_knowledge  # noqa: E402
+from app.knowledge import load_knowledge  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench import telegram_bench  # noqa: E402
 from content.answers import ask_result  # noqa: E402

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.runtime import load_knowledge  # noqa: E402
+from app.knowledge import load_knowledge  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from tests import faults  # noqa: E402
 from tests.fuzz_inputs import REQUESTS, collect  # noqa: E402

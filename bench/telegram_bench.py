@@ -27,7 +27,7 @@ from aiohttp.test_utils import TestServer  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, MessageHandler, filters  # noqa: E402
 
-from app.runtime import load_knowledge  # noqa: E402
+from app.knowledge import load_knowledge  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench.harness import TELEGRAM_TOKEN  # noqa: E402
 from bench.harness_client import Harness, app_under_load  # noqa: E402

@@ -213,7 +213,7 @@ def report(understander: Understander) -> str:
 
 
 def build() -> Understander:
-    from app.runtime import load_knowledge
+    from app.knowledge import load_knowledge
     from app.settings import Settings
 
     return Understander(load_knowledge(Settings()).index)

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from app.runtime import load_knowledge  # noqa: E402
+from app.knowledge import load_knowledge  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench.harness import ZALO_APP  # noqa: E402
 from bench.harness_client import Harness, app_under_load  # noqa: E402

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.runtime import Knowledge, Runtime, load_knowledge, start_runtime
+from app.knowledge import Knowledge, load_knowledge
+from app.runtime import Runtime, start_runtime
 from app.settings import PROJECT_DIR, Settings
 from tests.driver import ChatDriver
 

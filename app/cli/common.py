@@ -9,7 +9,7 @@ from app.settings import Settings
 
 def load_knowledge_or_exit(settings: Settings):  # type: ignore[no-untyped-def]
     """The content and its search index; a content error is printed and exits with 2."""
-    from app.runtime import load_knowledge
+    from app.knowledge import load_knowledge
     from content.loader import ContentError
 
     try:
