@@ -5,6 +5,7 @@ national hotline first when the province's centre has no checked number."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html as html_lib
 
@@ -15,6 +16,7 @@ from app import keys
 from content.loader import load_content
 from db.contacts import Override, merge
 from db.office import AuditEntry, ContactOverride
+from tests.conftest import run_cli
 from tests.driver import ChatDriver
 from tests.web_client import CSRF, NONCE, csrf_of, login, web_client
 
@@ -216,3 +218,24 @@ def test_a_newer_check_in_the_file_wins_over_an_older_edit():
     shown = merge(base, Override(base.id, values, newer, "admin"))
     assert shown.phone == NEW_PHONE and shown.checked_by == "admin"
     assert shown.source is None  # an officer's value: the file's source no longer stands
+
+
+async def test_the_cli_audit_reads_the_officers_contact_checks_as_the_dashboard_does(
+    client, settings
+):
+    """`content audit` on the command line lists the same stale contacts as the dashboard:
+    a contact an officer has just checked is no longer stale there either."""
+    day = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7)).date() + dt.timedelta(days=170)
+    env = {"DATABASE_URL": settings.database_url}
+
+    async def stale_contacts() -> list[str]:
+        done = await asyncio.to_thread(
+            run_cli, "content", "audit", "--date", day.isoformat(), env=env
+        )
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if line.startswith("stale contact:")]
+
+    assert any("tgpl-ha-noi (kiểm lần cuối 23/11/2026" in line for line in await stale_contacts())
+    await login(client, "admin", PASSWORD)
+    assert (await edit(client, "tgpl-ha-noi", phone_verified="1")).status == 303
+    assert not any("tgpl-ha-noi" in line for line in await stale_contacts())
