@@ -20,7 +20,6 @@ from aiolimiter import AsyncLimiter
 from app.settings import Settings
 from bot.channel import Capabilities, DeliveryError, Hub, StillHandling
 from bot.messages import Address, Inbound, Kind, Reply
-from bot.render import split_text
 from channels import zalo_bot_api as api
 from channels.media import keep_media
 
@@ -267,11 +266,11 @@ class ZaloBotChannel:
 
     # ---- outbound ---------------------------------------------------------------------------
     async def send(self, address: Address, reply: Reply, *, key: str | None = None) -> str | None:
-        """Sends one fitted part (numbered choices and the audio link are in its text)."""
-        bodies = [
-            (api.SEND_MESSAGE, api.message_body(address.user_id, chunk))
-            for chunk in split_text(reply.text, api.TEXT_LIMIT)
-        ]
+        """Sends one fitted part: `bot.render.fit` already numbered its choices, added the audio
+        link and kept its text within the channel's max_text, so it goes as one message."""
+        bodies: list[tuple[str, dict[str, Any]]] = []
+        if reply.text:
+            bodies.append((api.SEND_MESSAGE, api.message_body(address.user_id, reply.text)))
         if reply.image_url:  # a picture (a poster, a QR code) that Zalo fetches
             bodies.append((api.SEND_PHOTO, api.photo_body(address.user_id, reply.image_url)))
         message_id = None
