@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_BASE = "https://bot-api.zaloplatforms.com"  # ZALO_BOT_API_BASE's default
 
@@ -147,10 +148,10 @@ def read_event(update: dict[str, Any]) -> Event:
         chat_type=_text(chat.get("chat_type"), "chat.chat_type") or "PRIVATE",
         text=_text(message.get("text") or message.get("caption"), "message.text"),
         # The docs name the image `photo`; live captures have `photo_url`: the latter first.
-        photo_url=_text(message.get("photo_url") or message.get("photo"), "photo") or None,
+        photo_url=_url(message.get("photo_url") or message.get("photo"), "photo"),
         sticker=_text(message.get("sticker"), "sticker") or None,
         sticker_url=_text(message.get("url"), "url") or None,
-        voice_url=_text(message.get("voice_url"), "voice_url") or None,
+        voice_url=_url(message.get("voice_url"), "voice_url"),
         date_ms=date,
     )
 
@@ -178,6 +179,22 @@ def _text(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise ValueError(name)
     return value
+
+
+def _url(value: Any, name: str) -> str | None:
+    """A link to a file we fetch: absent, or an http(s) address that parses (a host, a port
+    that is a number); Zalo sends nothing else."""
+    text = _text(value, name)
+    if not text:
+        return None
+    try:
+        parts = urlsplit(text)
+        port_ok = parts.port is None or parts.port > 0  # .port raises on a port out of range
+    except ValueError as exc:  # "http://[", "http://host:x"
+        raise ValueError(name) from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ValueError(name)
+    return text
 
 
 # ---- request bodies -------------------------------------------------------------------------

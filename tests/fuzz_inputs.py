@@ -1,6 +1,7 @@
 """Hypothesis strategies for hostile requests to the inbound endpoints (Telegram webhook with and
-without its secret, Zalo webhook signed and unsigned, web chat): malformed JSON, wrong types,
-huge and deeply nested bodies, odd content types and odd Unicode. Shared by tests and bench."""
+without its secret, Zalo OA webhook signed and unsigned, Zalo Bot webhook with and without its
+secret, wrapped and flat, web chat): malformed JSON, wrong types, huge and deeply nested bodies,
+odd content types and odd Unicode. Shared by tests and bench."""
 
 from __future__ import annotations
 
@@ -14,9 +15,28 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.inbound_harness import TG_HEADER, TG_SECRET, sign_zalo, telegram_update, zalo_event
+from tests.factories import (
+    TG_HEADER,
+    TG_SECRET,
+    ZALO_BOT_HEADER,
+    ZALO_BOT_SECRET,
+    ZALO_SIGNATURE_HEADER,
+    sign_zalo,
+    telegram_button,
+    telegram_update,
+    zalo_bot_event,
+    zalo_event,
+)
 
-ENDPOINTS = ("telegram", "telegram-no-secret", "zalo-signed", "zalo-unsigned", "web")
+ENDPOINTS = (
+    "telegram",
+    "telegram-no-secret",
+    "zalo-signed",
+    "zalo-unsigned",
+    "zalo-bot",
+    "zalo-bot-no-secret",
+    "web",
+)
 
 
 @dataclass
@@ -29,6 +49,8 @@ class FuzzRequest:
     def path(self) -> str:
         if self.endpoint.startswith("telegram"):
             return "/telegram/webhook"
+        if self.endpoint.startswith("zalo-bot"):
+            return "/zalo-bot/webhook"
         return "/zalo/webhook" if self.endpoint.startswith("zalo") else "/chat"
 
 
@@ -109,24 +131,19 @@ def _set(target: dict[str, Any], path: str, value: Any) -> None:
 
 TG_TEMPLATES = [
     lambda: telegram_update(900_000, "ho can ngheo co dc vay von ko"),
-    lambda: {
-        "update_id": 900_001,
-        "callback_query": {
-            "id": "cb1",
-            "from": {"id": 5550009, "is_bot": False, "first_name": "Bà"},
-            "chat_instance": "ci",
-            "data": "menu",
-        },
-    },
+    lambda: telegram_button(900_001, "menu", chat_id=5550009),
+    lambda: _inline(telegram_button(900_004, "m:legal", chat_id=5550009)),
     lambda: {**telegram_update(900_002, "x"), "edited_message": telegram_update(1, "y")["message"]},
-    lambda: {
-        "update_id": 900_003,
-        "message": {
-            **{k: v for k, v in telegram_update(1, "").items() if k != "update_id"}["message"],
-            "location": {"latitude": 10.0, "longitude": 105.0},
-        },
-    },
+    lambda: telegram_update(900_003, "", location={"latitude": 10.0, "longitude": 105.0}),
 ]
+
+
+def _inline(update: dict[str, Any]) -> dict[str, Any]:
+    """A tap on a button of an inline-mode message: its callback_query has no message."""
+    del update["callback_query"]["message"]
+    return update
+
+
 TG_PATHS = [
     "update_id",
     "message",
@@ -174,6 +191,48 @@ ZALO_NAMES = st.sampled_from(
         "x",
     ]
 )
+ZALO_BOT_PATHS = [
+    "event_name",
+    "message",
+    "message.message_id",
+    "message.date",
+    "message.from",
+    "message.from.id",
+    "message.from.display_name",
+    "message.chat",
+    "message.chat.id",
+    "message.chat.chat_type",
+    "message.text",
+    "message.caption",
+    "message.photo",
+    "message.photo_url",
+    "message.sticker",
+    "message.url",
+    "message.voice_url",
+]
+ZALO_BOT_NAMES = st.sampled_from(
+    [
+        "message.text.received",
+        "message.image.received",
+        "message.sticker.received",
+        "message.voice.received",
+        "message.unsupported.received",
+        "message.document.received",
+        "user.follow",
+        "x",
+    ]
+)
+ZALO_BOT_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "text": ODD_TEXT,
+        "caption": ODD_TEXT,
+        "photo_url": st.sampled_from(["https://zalo.example/p.jpg", "", "ftp://x", "http://["]),
+        "sticker": ODD_TEXT,
+        "url": ODD_TEXT,
+        "voice_url": st.sampled_from(["https://zalo.example/v.aac", "", "//", "a" * 3000]),
+    },
+)
 MUTATIONS = st.lists(st.tuples(st.integers(0, 10**6), VALUES), max_size=3)
 
 
@@ -209,11 +268,39 @@ def zalo_requests(draw: st.DrawFn) -> FuzzRequest:
     raw = json.dumps(event).encode() if draw(st.integers(0, 9)) else draw(RAW_BODIES)
     _, headers = sign_zalo(event if isinstance(event.get("timestamp"), str) else {}, body=raw)
     if endpoint == "zalo-unsigned":
-        headers["X-ZEvent-Signature"] = draw(
+        headers[ZALO_SIGNATURE_HEADER] = draw(
             st.sampled_from(["", "mac=", "mac=00", "mac=" + "a" * 64, "é"])
         )
     headers["Content-Type"] = draw(CONTENT_TYPES)
     return FuzzRequest(endpoint, raw, headers)
+
+
+@st.composite
+def zalo_bot_requests(draw: st.DrawFn) -> FuzzRequest:
+    endpoint = draw(st.sampled_from(["zalo-bot", "zalo-bot", "zalo-bot-no-secret"]))
+    event = zalo_bot_event(
+        draw(ZALO_BOT_NAMES),
+        chat_id=draw(st.sampled_from(["a1b2c3d4e5f6a7b8c9d0", "1", "x" * 65])),
+        message_id=f"{draw(st.integers(1, 10**9)):020x}",
+        **draw(ZALO_BOT_FIELDS),
+    )
+    for index, value in draw(MUTATIONS):
+        _set(event, ZALO_BOT_PATHS[index % len(ZALO_BOT_PATHS)], value)
+    wrapping = draw(st.sampled_from(["flat", "flat", "wrapped", "odd"]))
+    if wrapping == "wrapped":  # as the docs show it
+        event = {"ok": True, "result": event}
+    elif wrapping == "odd":  # an envelope that is not one, or holds no update
+        ok = draw(st.sampled_from([True, False, "true"]) | VALUES)
+        event = {"ok": ok, "result": event if draw(st.booleans()) else draw(VALUES)}
+    body = json.dumps(event).encode() if draw(st.integers(0, 9)) else draw(RAW_BODIES)
+    headers = {"Content-Type": draw(CONTENT_TYPES)}
+    if endpoint == "zalo-bot":
+        headers[ZALO_BOT_HEADER] = ZALO_BOT_SECRET
+    elif draw(st.booleans()):
+        headers[ZALO_BOT_HEADER] = draw(
+            st.sampled_from(["", "wrong", ZALO_BOT_SECRET + "x", ZALO_BOT_SECRET[:-1], "é"])
+        )
+    return FuzzRequest(endpoint, body, headers)
 
 
 @st.composite
@@ -234,6 +321,7 @@ def web_requests(draw: st.DrawFn) -> FuzzRequest:
 REQUESTS = {
     "telegram": telegram_requests(),
     "zalo": zalo_requests(),
+    "zalo_bot": zalo_bot_requests(),
     "web": web_requests(),
 }
 

@@ -22,9 +22,18 @@ from content.amounts import parse_amount, parse_count
 from content.eligibility import CheckError, check_household
 from content.loader import ContentError, load_content
 from tests.channels.test_telegram import fake as fake  # the fake Bot API server fixture
+from tests.factories import (
+    TG_HEADER,
+    TG_SECRET,
+    ZALO_BOT_HEADER,
+    ZALO_BOT_SECRET,
+    ZALO_SIGNATURE_HEADER,
+    telegram_update,
+    zalo_bot_event,
+)
 from tests.fuzz_inputs import REQUESTS
 from tests.fuzz_inputs import send as send_fuzz
-from tests.inbound_harness import TG_HEADER, TG_SECRET, all_channels, telegram_update
+from tests.inbound_harness import all_channels
 from tests.web_client import web_client
 
 FUZZ = settings(
@@ -161,7 +170,7 @@ def test_content_loader_reports_any_bad_value(content_copy, value, field):
 @given(body=st.binary(max_size=400) | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
 async def test_webhooks_answer_bad_input_with_4xx(zalo_client, body):
     for path, headers in (
-        ("/zalo/webhook", {"X-ZEvent-Signature": "mac=00"}),
+        ("/zalo/webhook", {ZALO_SIGNATURE_HEADER: "mac=00"}),
         ("/zalo/webhook", {}),
     ):
         response = await zalo_client.post(path, data=body, headers=headers)
@@ -206,12 +215,10 @@ async def telegram_client(db_url, knowledge, tmp_path, fake):
     )
 )
 async def test_telegram_webhook_never_fails_with_5xx(telegram_client, body):
-    from tests.channels.test_telegram import SECRET
-
     response = await telegram_client.post(
         "/telegram/webhook",
         data=body,
-        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+        headers={TG_HEADER: TG_SECRET, "Content-Type": "application/json"},
     )
     assert response.status == 200 or 400 <= response.status < 500
 
@@ -255,3 +262,18 @@ async def test_a_telegram_update_whose_chat_id_is_not_a_number_gets_400_and_is_n
     )
     assert response.status == 400
     assert await channels.stored("u77") == 0
+
+
+@pytest.mark.parametrize(
+    "link", ["http://[", "https://zalo.example:port/p.jpg", "file:///etc/passwd"]
+)
+async def test_a_zalo_bot_photo_whose_link_is_not_a_web_address_gets_400_and_is_not_stored(
+    channels, link
+):
+    # Found by the fuzzing: "http://[" failed the fetch with a ValueError, and Zalo got a 503.
+    event = zalo_bot_event("message.image.received", message_id="f" * 20, photo_url=link)
+    response = await channels.client.post(
+        "/zalo-bot/webhook", json=event, headers={ZALO_BOT_HEADER: ZALO_BOT_SECRET}
+    )
+    assert response.status == 400
+    assert await channels.stored("f" * 20) == 0
