@@ -58,13 +58,19 @@ def telegram_update(
     return {"update_id": update_id, "message": message}
 
 
-def telegram_button(update_id: int, data: str, chat_id: int = TG_CHAT, name: str = "Bà") -> dict:
+def telegram_button(
+    update_id: int,
+    data: str,
+    chat_id: int = TG_CHAT,
+    name: str = "Bà",
+    last_name: str | None = None,
+) -> dict:
     """A tap on an inline button: a callback_query carrying the button's data."""
     return {
         "update_id": update_id,
         "callback_query": {
             "id": f"cb{update_id}",
-            "from": telegram_user(chat_id, name),
+            "from": telegram_user(chat_id, name, last_name),
             "chat_instance": "ci",
             "data": data,
             "message": {
@@ -106,6 +112,19 @@ def zalo_follow(user: str = ZALO_USER) -> dict:
         "oa_id": "oa-1",
         "follower": {"id": user},
         "source": "zalo",
+    }
+
+
+def zalo_seen(msg_ids: list[str], user: str = ZALO_USER) -> dict:
+    """The citizen's Zalo app reporting our messages read (`user_seen_message`): sent by the
+    OA, received by the citizen."""
+    return {
+        "app_id": ZALO_APP,
+        "event_name": "user_seen_message",
+        "timestamp": str(int(time.time() * 1000)),
+        "sender": {"id": "oa-1"},
+        "recipient": {"id": user},
+        "message": {"msg_ids": msg_ids},
     }
 
 

@@ -23,15 +23,11 @@ from db.models import Citizen, Message, OutboxMessage, Subscription
 from db.office import Announcement, AuditEntry, Officer
 from db.officers import create_officer
 from db.session import make_session_factory
-from tests.channels.test_telegram import (
-    button_update,
-    message_update,
-    post,
-    sent,
-    telegram_settings,
-)
 from tests.channels.test_telegram import fake as fake  # the fake Bot API server fixture
+from tests.channels.test_telegram import post, sent, telegram_settings
 from tests.driver import ChatDriver
+from tests.factories import telegram_button as button_update
+from tests.factories import telegram_update as message_update
 from tests.web_client import CSRF, csrf_of, login, web_client
 
 PASSWORD = "mat-khau-du-dai-1"

@@ -12,15 +12,11 @@ from audio.engines import decode
 from db.models import AudioUpload
 from db.office import Bulletin
 from db.officers import create_officer
-from tests.channels.test_telegram import (
-    button_update,
-    message_update,
-    post,
-    sent,
-    telegram_settings,
-)
 from tests.channels.test_telegram import fake as fake  # the fake Bot API server fixture
+from tests.channels.test_telegram import post, sent, telegram_settings
 from tests.conftest import run_cli
+from tests.factories import telegram_button as button_update
+from tests.factories import telegram_update as message_update
 from tests.test_bulletins import wait_built
 from tests.web_client import CSRF, csrf_of, login, web_client
 

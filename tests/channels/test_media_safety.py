@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import socket
-import time
 from pathlib import Path
 
 import aiohttp
@@ -21,14 +20,20 @@ from app import keys
 from app.settings import Settings
 from channels import media
 from db.models import Message
+from tests.factories import (
+    TG_HEADER,
+    TG_SECRET,
+    TG_TOKEN,
+    ZALO_APP,
+    ZALO_KEY,
+    ZALO_SECRET,
+    ZALO_USER,
+    telegram_update,
+)
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 from tests.web_client import web_client
 
-TOKEN = "123456:TEST-token"
-SECRET = "webhook-secret-123"
-APP_ID, APP_SECRET, OA_KEY = "1234567890123456789", "app-secret", "oa-secret-key"
-ZALO_USER = "8412345678901234567"
 _ids = itertools.count(1)
 
 
@@ -61,16 +66,16 @@ def connections(monkeypatch):
 # ---- Telegram -----------------------------------------------------------------------------
 @pytest.fixture
 async def telegram(db_url, knowledge, tmp_path):
-    fake = FakeTelegram(TOKEN)
+    fake = FakeTelegram(TG_TOKEN)
     server = TestServer(fake.app())
     await server.start_server()
     url = str(server.make_url("/")).rstrip("/")
     settings = Settings(
         database_url=db_url,
         secret_key="k",
-        telegram_token=TOKEN,
+        telegram_token=TG_TOKEN,
         telegram_mode="webhook",
-        telegram_webhook_secret=SECRET,
+        telegram_webhook_secret=TG_SECRET,
         telegram_base_url=f"{url}/bot",
         telegram_base_file_url=f"{url}/file/bot",
         media_fetch_hosts="127.0.0.1",  # the fake Bot API on loopback, listed
@@ -91,19 +96,8 @@ async def test_telegram_voice_named_to_escape_is_kept_inside_media_dir(
     unique_id = unique_id.replace("/ABSOLUTE", str(tmp_path))
     telegram.fake.files["voice/VOICE9.oga"] = b"OggS-voice"
     voice = {"file_id": "VOICE9", "file_unique_id": unique_id, "duration": 3, "file_size": 10}
-    update = {
-        "update_id": next(_ids),
-        "message": {
-            "message_id": next(_ids),
-            "date": int(time.time()),
-            "chat": {"id": 5550009, "type": "private", "first_name": "Bà"},
-            "from": {"id": 5550009, "is_bot": False, "first_name": "Bà"},
-            "voice": voice,
-        },
-    }
-    response = await telegram.post(
-        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    )
+    update = telegram_update(next(_ids), None, chat_id=5550009, voice=voice)
+    response = await telegram.post("/telegram/webhook", json=update, headers={TG_HEADER: TG_SECRET})
     assert response.status == 200
     media_dir = (tmp_path / "media").resolve()
     assert files_outside(tmp_path, media_dir) == []
@@ -116,7 +110,7 @@ async def test_telegram_voice_named_to_escape_is_kept_inside_media_dir(
 # ---- Zalo ---------------------------------------------------------------------------------
 @pytest.fixture
 async def zalo(db_url, knowledge, tmp_path):
-    fake = FakeZalo(APP_ID, APP_SECRET, OA_KEY)
+    fake = FakeZalo(ZALO_APP, ZALO_SECRET, ZALO_KEY)
     server = TestServer(fake.app())
     await server.start_server()
     fake.url = str(server.make_url("/")).rstrip("/")
@@ -125,9 +119,9 @@ async def zalo(db_url, knowledge, tmp_path):
     settings = Settings(
         database_url=db_url,
         secret_key="k",
-        zalo_app_id=APP_ID,
-        zalo_app_secret=APP_SECRET,
-        zalo_oa_secret_key=OA_KEY,
+        zalo_app_id=ZALO_APP,
+        zalo_app_secret=ZALO_SECRET,
+        zalo_oa_secret_key=ZALO_KEY,
         zalo_access_token=access,
         zalo_refresh_token=refresh,
         zalo_api_base=fake.url,

@@ -20,65 +20,21 @@ from bot.render import split_text
 from channels.telegram import TelegramChannel
 from db.models import Citizen, Message, OutboxMessage, Question
 from db.officers import create_officer
+from tests.factories import (
+    TG_CHAT,
+    TG_HEADER,
+    TG_SECRET,
+    TG_TOKEN,
+    telegram_button,
+    telegram_update,
+)
 from tests.fakes.telegram_api import FakeTelegram
 from tests.web_client import csrf_of, login, web_client
-
-TOKEN = "123456:TEST-token"
-SECRET = "webhook-secret-123"
-CHAT = 5550001
-_ids = itertools.count(1)
-
-
-def user(chat_id: int = CHAT) -> dict[str, Any]:
-    return {
-        "id": chat_id,
-        "is_bot": False,
-        "first_name": "Bà",
-        "last_name": "Lan",
-        "language_code": "vi",
-    }
-
-
-def message_update(
-    update_id: int, text: str | None = None, chat_id: int = CHAT, **extra: Any
-) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "message_id": next(_ids),
-        "date": int(time.time()),
-        "chat": {"id": chat_id, "type": "private", "first_name": "Bà"},
-        "from": user(chat_id),
-        **extra,
-    }
-    if text is not None:
-        message["text"] = text
-        if text.startswith("/"):
-            message["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
-            ]
-    return {"update_id": update_id, "message": message}
-
-
-def button_update(update_id: int, data: str, chat_id: int = CHAT) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": f"cb{update_id}",
-            "from": user(chat_id),
-            "chat_instance": "ci",
-            "data": data,
-            "message": {
-                "message_id": next(_ids),
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private"},
-                "text": "menu",
-            },
-        },
-    }
 
 
 @pytest.fixture
 async def fake():
-    api = FakeTelegram(TOKEN)
+    api = FakeTelegram(TG_TOKEN)
     server = TestServer(api.app())
     await server.start_server()
     api.url = str(server.make_url("/")).rstrip("/")
@@ -90,9 +46,9 @@ def telegram_settings(db_url: str, fake: FakeTelegram, mode: str, tmp_path) -> S
     return Settings(
         database_url=db_url,
         secret_key="k",
-        telegram_token=TOKEN,
+        telegram_token=TG_TOKEN,
         telegram_mode=mode,
-        telegram_webhook_secret=SECRET,
+        telegram_webhook_secret=TG_SECRET,
         telegram_base_url=f"{fake.url}/bot",
         telegram_base_file_url=f"{fake.url}/file/bot",
         media_fetch_hosts="127.0.0.1",  # the fake Bot API on loopback, listed
@@ -121,10 +77,8 @@ async def webhook_client(db_url, fake, knowledge, tmp_path):
         yield c
 
 
-async def webhook(client, update: dict[str, Any], secret: str = SECRET):  # type: ignore[no-untyped-def]
-    return await client.post(
-        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
-    )
+async def webhook(client, update: dict[str, Any], secret: str = TG_SECRET):  # type: ignore[no-untyped-def]
+    return await client.post("/telegram/webhook", json=update, headers={TG_HEADER: secret})
 
 
 async def post(client, update: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -167,14 +121,14 @@ async def db_rows(client, model, *where):  # type: ignore[no-untyped-def]
 async def test_start_registers_webhook_and_menu_and_greets(client, fake):
     if client.mode == "webhook":
         assert fake.webhook["url"] == "https://caunoi.example.vn/telegram/webhook"
-        assert fake.webhook["secret_token"] == SECRET
+        assert fake.webhook["secret_token"] == TG_SECRET
     else:
         assert fake.webhook is None and fake.of("deleteWebhook")
     commands = fake.of("setMyCommands")[0]["commands"]
     assert {"command": "kiemtra", "description": "Kiểm tra diện hỗ trợ"} in commands
-    await post(client, message_update(1, "/start"))
+    await post(client, telegram_update(1, "/start", last_name="Lan"))
     greeting, menu = (await sent(fake, 2))[:2]
-    assert int(greeting["chat_id"]) == CHAT and greeting["text"].startswith("Xin chào Bà Lan")
+    assert int(greeting["chat_id"]) == TG_CHAT and greeting["text"].startswith("Xin chào Bà Lan")
     labels = [row[0]["text"] for row in menu["reply_markup"]["inline_keyboard"]]
     assert labels[0] == "Hỏi đáp chính sách" and "Chọn địa phương" in labels
     assert all(
@@ -184,23 +138,23 @@ async def test_start_registers_webhook_and_menu_and_greets(client, fake):
 
 
 async def test_deep_link_sets_the_locality(client, fake):
-    await post(client, message_update(2, "/start kien-hai"))
+    await post(client, telegram_update(2, "/start kien-hai"))
     citizen = (await db_rows(client, Citizen))[0]
-    assert citizen.channel == "telegram" and citizen.external_id == str(CHAT)
+    assert citizen.channel == "telegram" and citizen.external_id == str(TG_CHAT)
     assert citizen.locality_id == "kien-hai"
 
 
 async def test_question_without_diacritics_is_answered_with_its_source(client, fake):
-    await post(client, message_update(3, "ho ngheo co duoc cap the bao hiem y te mien phi khong"))
+    await post(client, telegram_update(3, "ho ngheo co duoc cap the bao hiem y te mien phi khong"))
     answer = (await sent(fake, 1))[0]
     assert "Nguồn:" in answer["text"]
     assert (await db_rows(client, Question))[0].answered_by_bot
 
 
 async def test_button_press_is_answered_and_the_spinner_stopped(client, fake):
-    await post(client, message_update(4, "/start"))
+    await post(client, telegram_update(4, "/start"))
     await sent(fake, 2)
-    await post(client, button_update(5, "m:legal"))
+    await post(client, telegram_button(5, "m:legal"))
     assert fake.of("answerCallbackQuery")[0]["callback_query_id"] == "cb5"
     reply = (await sent(fake, 3))[2]
     assert "Trợ giúp pháp lý" in reply["text"]
@@ -208,13 +162,13 @@ async def test_button_press_is_answered_and_the_spinner_stopped(client, fake):
 
 async def test_eligibility_conversation_with_buttons(client, fake):
     update_ids = itertools.count(100)
-    await post(client, message_update(next(update_ids), "/kiemtra"))
-    await post(client, button_update(next(update_ids), "chk:rural"))
-    await post(client, message_update(next(update_ids), "3"))
-    await post(client, message_update(next(update_ids), "2 triệu 7"))
+    await post(client, telegram_update(next(update_ids), "/kiemtra"))
+    await post(client, telegram_button(next(update_ids), "chk:rural"))
+    await post(client, telegram_update(next(update_ids), "3"))
+    await post(client, telegram_update(next(update_ids), "2 triệu 7"))
     # ... the twelve answers, then "Không lưu" (consent comes before the result)
     for answer in ["chk:yes", "chk:yes", "chk:yes"] + ["chk:no"] * 9 + ["chk:nosave"]:
-        await post(client, button_update(next(update_ids), answer))
+        await post(client, telegram_button(next(update_ids), answer))
     texts = [m["text"] for m in await sent(fake, 19)]
     assert any("có thể thuộc diện hộ nghèo" in t for t in texts)
 
@@ -228,7 +182,7 @@ async def test_voice_question_reaches_the_dashboard_with_its_audio(client, fake,
         "mime_type": "audio/ogg",
         "file_size": 21,
     }
-    await post(client, message_update(6, None, voice=voice))
+    await post(client, telegram_update(6, None, voice=voice))
     question = (await db_rows(client, Question))[0]
     assert question.needs_officer and "thoại" in question.text
     async with client.server.app[keys.SESSIONS]() as db:
@@ -242,9 +196,9 @@ async def test_voice_question_reaches_the_dashboard_with_its_audio(client, fake,
 
 
 async def test_officer_answer_is_delivered_and_429_is_honoured(client, fake):
-    await post(client, message_update(7, "/guicauhoi"))
+    await post(client, telegram_update(7, "/guicauhoi"))
     await post(
-        client, message_update(8, "Nhà tôi bị lũ cuốn mất nhà, xin hỏi xã có hỗ trợ gì không?")
+        client, telegram_update(8, "Nhà tôi bị lũ cuốn mất nhà, xin hỏi xã có hỗ trợ gì không?")
     )
     await sent(fake, 2)
     question = (await db_rows(client, Question))[0]
@@ -276,7 +230,7 @@ async def test_officer_answer_is_delivered_and_429_is_honoured(client, fake):
 
 async def test_blocked_bot_marks_the_citizen_unreachable(client, fake):
     fake.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
-    await post(client, message_update(9, "xin chào"))
+    await post(client, telegram_update(9, "xin chào"))
     for _ in range(100):
         rows = await db_rows(client, OutboxMessage)
         if rows and rows[0].status == "unreachable":
@@ -287,7 +241,7 @@ async def test_blocked_bot_marks_the_citizen_unreachable(client, fake):
 
 
 async def test_duplicate_update_is_ignored(client, fake):
-    update = message_update(10, "chuẩn nghèo nông thôn là bao nhiêu")
+    update = telegram_update(10, "chuẩn nghèo nông thôn là bao nhiêu")
     await post(client, update)
     await post(client, update)  # Telegram retries a webhook it thinks failed
     await sent(fake, 1)
@@ -298,12 +252,12 @@ async def test_duplicate_update_is_ignored(client, fake):
 
 async def test_wrong_secret_and_malformed_json_store_nothing(webhook_client, fake):
     client = webhook_client
-    assert (await webhook(client, message_update(11, "xin chào"), secret="wrong")).status == 401
-    assert (await client.post("/telegram/webhook", json=message_update(12, "x"))).status == 401
+    assert (await webhook(client, telegram_update(11, "xin chào"), secret="wrong")).status == 401
+    assert (await client.post("/telegram/webhook", json=telegram_update(12, "x"))).status == 401
     bad = await client.post(
         "/telegram/webhook",
         data=b"{not json",
-        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+        headers={TG_HEADER: TG_SECRET, "Content-Type": "application/json"},
     )
     assert bad.status == 400
     assert (await webhook(client, {"hello": "world"})).status == 400
@@ -317,8 +271,8 @@ async def test_webhook_route_is_off_in_polling_mode(db_url, fake, knowledge, tmp
     async with web_client(settings, knowledge, run_outbox=True) as c:
         response = await c.post(
             "/telegram/webhook",
-            json=message_update(30, "x"),
-            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            json=telegram_update(30, "x"),
+            headers={TG_HEADER: TG_SECRET},
         )
         assert response.status == 404
 
@@ -354,7 +308,7 @@ async def test_typing_is_shown_when_an_answer_takes_a_moment(
     registry = Registry(known(settings), [channel])
     async with web_client(settings, knowledge, run_outbox=True, registry=registry) as c:
         c.mode, c.fake = mode, fake
-        await post(c, message_update(40, "chuẩn nghèo thành thị là bao nhiêu"))
+        await post(c, telegram_update(40, "chuẩn nghèo thành thị là bao nhiêu"))
         await sent(fake, 1)
         for _ in range(50):
             if fake.of("sendChatAction"):

@@ -4,7 +4,6 @@ answers through the outbox, token refresh and rotation, and the messaging window
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 
 import pytest
@@ -16,17 +15,22 @@ from app.settings import Settings
 from channels.zalo_oa_tokens import TokenStore
 from db.models import Citizen, Message, OutboxMessage, Question, ZaloToken
 from db.officers import create_officer
+from tests.factories import (
+    ZALO_APP,
+    ZALO_KEY,
+    ZALO_SECRET,
+    ZALO_SIGNATURE_HEADER,
+    ZALO_USER,
+    zalo_follow,
+    zalo_seen,
+)
 from tests.fakes.zalo_api import FakeZalo
 from tests.web_client import csrf_of, login, web_client
-
-APP_ID, APP_SECRET, OA_KEY = "1234567890123456789", "app-secret", "oa-secret-key"
-USER = "8412345678901234567"  # Zalo ids overflow 53-bit integers: kept as strings
-_n = itertools.count(1)
 
 
 @pytest.fixture
 async def fake():
-    api = FakeZalo(APP_ID, APP_SECRET, OA_KEY)
+    api = FakeZalo(ZALO_APP, ZALO_SECRET, ZALO_KEY)
     server = TestServer(api.app())
     await server.start_server()
     api.url = str(server.make_url("/")).rstrip("/")
@@ -38,9 +42,9 @@ def zalo_settings(db_url, fake: FakeZalo, tmp_path, access: str, refresh: str) -
     return Settings(
         database_url=db_url,
         secret_key="k",
-        zalo_app_id=APP_ID,
-        zalo_app_secret=APP_SECRET,
-        zalo_oa_secret_key=OA_KEY,
+        zalo_app_id=ZALO_APP,
+        zalo_app_secret=ZALO_SECRET,
+        zalo_oa_secret_key=ZALO_KEY,
         zalo_access_token=access,
         zalo_refresh_token=refresh,
         zalo_api_base=fake.url,
@@ -80,35 +84,29 @@ async def rows(client, model, *where):  # type: ignore[no-untyped-def]
 
 
 async def test_follow_greets_with_numbered_choices(client, fake):
-    event = {
-        "app_id": APP_ID,
-        "event_name": "follow",
-        "timestamp": str(int(time.time() * 1000)),
-        "oa_id": "oa-1",
-        "follower": {"id": USER},
-        "source": "zalo",
-    }
-    assert (await send_event(client, fake, event)).status == 200
+    assert (await send_event(client, fake, zalo_follow(ZALO_USER))).status == 200
     greeting, menu = (await texts(fake, 2))[:2]
     assert greeting.startswith("Xin chào")
     assert "1. Hỏi đáp chính sách" in menu and "6. Chọn địa phương" in menu
-    assert fake.sent[0]["recipient"]["user_id"] == USER
+    assert fake.sent[0]["recipient"]["user_id"] == ZALO_USER
 
 
 async def test_unaccented_question_is_answered_with_source(client, fake):
     await send_event(
-        client, fake, fake.event("user_send_text", USER, text="ho ngheo vay von toi da bao nhieu")
+        client,
+        fake,
+        fake.event("user_send_text", ZALO_USER, text="ho ngheo vay von toi da bao nhieu"),
     )
     answer = (await texts(fake, 1))[0]
     assert "Nguồn:" in answer
     citizen = (await rows(client, Citizen))[0]
-    assert citizen.channel == "zalo" and citizen.external_id == USER
+    assert citizen.channel == "zalo" and citizen.external_id == ZALO_USER
 
 
 async def test_eligibility_by_numbered_choices(client, fake):
     # ... the twelve answers, then "2": "Không lưu" (consent comes before the result)
     for text in ["xin chào", "2", "1", "4", "4 triệu", "1", "1", "1"] + ["2"] * 9 + ["2"]:
-        await send_event(client, fake, fake.event("user_send_text", USER, text=text))
+        await send_event(client, fake, fake.event("user_send_text", ZALO_USER, text=text))
     sent = await texts(fake, 21)
     assert any("có thể thuộc diện hộ nghèo" in t for t in sent)
 
@@ -117,7 +115,7 @@ async def test_voice_message_is_kept_for_officers(client, fake):
     fake.files["voice1.m4a"] = b"voice-bytes"
     event = fake.event(
         "user_send_audio",
-        USER,
+        ZALO_USER,
         attachments=[{"type": "audio", "payload": {"url": f"{fake.url}/media/voice1.m4a"}}],
     )
     await send_event(client, fake, event)
@@ -130,11 +128,11 @@ async def test_voice_message_is_kept_for_officers(client, fake):
 
 
 async def test_officer_answer_delivered_after_an_expired_token_is_refreshed(client, fake):
-    await send_event(client, fake, fake.event("user_send_text", USER, text="/guicauhoi"))
+    await send_event(client, fake, fake.event("user_send_text", ZALO_USER, text="/guicauhoi"))
     await send_event(
         client,
         fake,
-        fake.event("user_send_text", USER, text="Xin hỏi thôn tôi bao giờ có điện lưới ạ?"),
+        fake.event("user_send_text", ZALO_USER, text="Xin hỏi thôn tôi bao giờ có điện lưới ạ?"),
     )
     await texts(fake, 2)
     fake.access_tokens.clear()  # the access token expired on Zalo's side
@@ -180,7 +178,9 @@ async def test_refresh_rotation_survives_two_concurrent_refreshes(client, fake, 
 
 async def test_out_of_window_reply_waits_and_goes_when_the_citizen_writes(client, fake):
     fake.fail_next(-230, "User has not interacted with the OA in the last 7 days")
-    await send_event(client, fake, fake.event("user_send_text", USER, text="chuan ngheo thanh thi"))
+    await send_event(
+        client, fake, fake.event("user_send_text", ZALO_USER, text="chuan ngheo thanh thi")
+    )
     for _ in range(100):
         parked = await rows(client, OutboxMessage)
         if parked and parked[0].status == "waiting_citizen":
@@ -189,7 +189,7 @@ async def test_out_of_window_reply_waits_and_goes_when_the_citizen_writes(client
     assert parked[0].status == "waiting_citizen" and "-230" in parked[0].last_error
     await asyncio.sleep(0.3)
     assert (await rows(client, OutboxMessage))[0].status == "waiting_citizen"  # not retried
-    await send_event(client, fake, fake.event("user_send_text", USER, text="cảm ơn"))
+    await send_event(client, fake, fake.event("user_send_text", ZALO_USER, text="cảm ơn"))
     for _ in range(100):
         statuses = [r.status for r in await rows(client, OutboxMessage)]
         if statuses.count("sent") == 2:
@@ -203,11 +203,11 @@ async def test_out_of_window_reply_waits_and_goes_when_the_citizen_writes(client
 
 
 async def test_bad_signature_malformed_unknown_and_oversized_are_rejected(client, fake):
-    event = fake.event("user_send_text", USER, text="xin chào")
+    event = fake.event("user_send_text", ZALO_USER, text="xin chào")
     raw, headers = fake.sign(event)
     assert (
         await client.post(
-            "/zalo/webhook", data=raw, headers={**headers, "X-ZEvent-Signature": "mac=" + "0" * 64}
+            "/zalo/webhook", data=raw, headers={**headers, ZALO_SIGNATURE_HEADER: "mac=" + "0" * 64}
         )
     ).status == 401
     assert (
@@ -216,11 +216,13 @@ async def test_bad_signature_malformed_unknown_and_oversized_are_rejected(client
     tampered = raw.replace("xin chào".encode(), "tạm biệt".encode())
     assert (await client.post("/zalo/webhook", data=tampered, headers=headers)).status == 401
     assert (  # the signature is checked before the body is parsed
-        await client.post("/zalo/webhook", data=b"{oops", headers={"X-ZEvent-Signature": "mac=abc"})
+        await client.post(
+            "/zalo/webhook", data=b"{oops", headers={ZALO_SIGNATURE_HEADER: "mac=abc"}
+        )
     ).status == 401
-    unknown = fake.event("user_does_magic", USER, text="x")
+    unknown = fake.event("user_does_magic", ZALO_USER, text="x")
     assert (await send_event(client, fake, unknown)).status == 400
-    big = fake.event("user_send_text", USER, text="a" * 200_000)
+    big = fake.event("user_send_text", ZALO_USER, text="a" * 200_000)
     raw, headers = fake.sign(big)
     assert (await client.post("/zalo/webhook", data=raw, headers=headers)).status == 413
     assert await rows(client, Message) == []
@@ -228,21 +230,13 @@ async def test_bad_signature_malformed_unknown_and_oversized_are_rejected(client
 
 
 async def test_duplicate_event_and_receipts(client, fake):
-    event = fake.event("user_send_text", USER, text="hộ cận nghèo có được vay vốn không")
+    event = fake.event("user_send_text", ZALO_USER, text="hộ cận nghèo có được vay vốn không")
     await send_event(client, fake, event)
     await send_event(client, fake, event)  # Zalo retried
     await texts(fake, 1)
     await asyncio.sleep(0.3)
     assert len(fake.sent) == 1
-    seen = {
-        "app_id": APP_ID,
-        "event_name": "user_seen_message",
-        "timestamp": str(int(time.time() * 1000)),
-        "sender": {"id": "oa-1"},
-        "recipient": {"id": USER},
-        "message": {"msg_ids": ["zmsg1"]},
-    }
-    assert (await send_event(client, fake, seen)).status == 200
+    assert (await send_event(client, fake, zalo_seen(["zmsg1"], ZALO_USER))).status == 200
     assert len(fake.sent) == 1  # recorded, not answered
     assert [m.kind for m in await rows(client, Message) if m.kind.startswith("user_")] == [
         "user_seen_messag"
@@ -252,7 +246,7 @@ async def test_duplicate_event_and_receipts(client, fake):
 async def test_an_image_goes_as_zalo_media_template(client, fake):
     from db.outbox import enqueue
 
-    await send_event(client, fake, fake.event("user_send_text", USER, text="xin chào"))
+    await send_event(client, fake, fake.event("user_send_text", ZALO_USER, text="xin chào"))
     await texts(fake, 2)
     async with client.server.app[keys.SESSIONS]() as db:
         citizen = (await db.execute(select(Citizen))).scalar_one()

@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 
 from app import keys
 from db.models import Message
-from tests.inbound_harness import ZALO_APP, all_channels, sign_zalo, zalo_event
-
-USER = "8412345678901234567"
+from tests.factories import ZALO_APP, ZALO_SIGNATURE_HEADER, ZALO_USER, sign_zalo, zalo_event
+from tests.inbound_harness import all_channels
 
 
 @pytest.fixture
@@ -33,7 +32,7 @@ async def post(harness, raw: bytes, headers: dict[str, str]) -> int:  # type: ig
 
 async def test_an_unsigned_deeply_nested_zalo_body_gets_401_without_being_parsed(harness):
     before = await messages(harness)
-    wrong = {"X-ZEvent-Signature": "mac=" + "0" * 64, "Content-Type": "application/json"}
+    wrong = {ZALO_SIGNATURE_HEADER: "mac=" + "0" * 64, "Content-Type": "application/json"}
     deep = b"[" * 30_000 + b"]" * 30_000
     assert await post(harness, deep, wrong) == 401
     deep_object = b'{"timestamp": "1", "a": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
@@ -44,7 +43,7 @@ async def test_an_unsigned_deeply_nested_zalo_body_gets_401_without_being_parsed
 
 def _typed_wrong() -> list[dict]:
     def event(**changes):  # type: ignore[no-untyped-def]
-        base = zalo_event("t1", "xin chào", user=USER)
+        base = zalo_event("t1", "xin chào", user=ZALO_USER)
         for path, value in changes.items():
             target = base
             *parents, leaf = path.split("__")
@@ -56,7 +55,7 @@ def _typed_wrong() -> list[dict]:
     return [
         event(event_name=["user_send_text"]),
         event(event_name={"a": 1}),
-        event(sender=["8412345678901234567"]),
+        event(sender=[ZALO_USER]),
         event(sender__id={"x": 1}),
         event(sender__id="9" * 500),
         event(message="xin chào"),
@@ -96,9 +95,9 @@ async def test_a_signed_zalo_event_older_than_the_allowed_age_or_from_the_future
     now = time.time()
     max_age = harness.client.server.app[keys.SETTINGS].zalo_max_event_age  # 3600 by default
     for key, stamp in (("old", now - max_age - 60), ("future", now + 600)):
-        raw, headers = sign_zalo(zalo_event(key, "xin chào", user=USER, stamp=stamp))
+        raw, headers = sign_zalo(zalo_event(key, "xin chào", user=ZALO_USER, stamp=stamp))
         assert await post(harness, raw, headers) == 401, key
         assert await harness.stored(f"zmsg-{key}") == 0
-    raw, headers = sign_zalo(zalo_event("recent", "xin chào", user=USER, stamp=now - 600))
+    raw, headers = sign_zalo(zalo_event("recent", "xin chào", user=ZALO_USER, stamp=now - 600))
     assert await post(harness, raw, headers) == 200
     assert await harness.stored("zmsg-recent") == 1
