@@ -222,3 +222,24 @@ class ContactOverride(Base):
     checked_at: Mapped[dt.datetime]  # "kiểm tra ngày … bởi …"
     checked_by: Mapped[str] = mapped_column(String(64))  # the officer's username
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+
+
+class OfficeSettings(Base):
+    """What the office's documents print (Nghị định 30/2020/NĐ-CP): the issuing body, the
+    number's symbol, the place of the date line, the signer and "Nơi nhận". One row per scope:
+    "*" (the national default), a province ("p:NN") or a locality id (db/office_settings.py)."""
+
+    __tablename__ = "office_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), unique=True)
+    superior_body: Mapped[str | None] = mapped_column(String(200))  # "UBND HUYỆN KIÊN HẢI"
+    issuing_body: Mapped[str] = mapped_column(String(200))  # "UỶ BAN NHÂN DÂN XÃ HÒN TRE"
+    symbol: Mapped[str] = mapped_column(String(40))  # "UBND": "Số: …/BB-UBND"
+    place: Mapped[str] = mapped_column(String(100))  # "Hòn Tre, ngày … tháng … năm …"
+    signer_authority: Mapped[str | None] = mapped_column(String(200))  # "TM. ỦY BAN NHÂN DÂN"
+    signer_title: Mapped[str] = mapped_column(String(200))  # "CHỦ TỊCH"
+    signer_name: Mapped[str] = mapped_column(String(200))
+    recipients: Mapped[str] = mapped_column(Text)  # one per line
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
