@@ -164,6 +164,12 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(
         default=2000, description="longer messages go to officers verbatim instead of search"
     )
+    question_overdue_days: int = Field(
+        default=3,
+        ge=1,
+        le=365,
+        description="days without an answer after which the inbox shows a question as overdue",
+    )
 
     @model_validator(mode="after")
     def _check_zalo_bot_secret(self) -> Settings:
