@@ -243,3 +243,71 @@ class OfficeSettings(Base):
     recipients: Mapped[str] = mapped_column(Text)  # one per line
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class QuestionDesk(Base):
+    """How officers handle one question: who it is assigned to, and its place among similar
+    questions once an officer split it out ("solo") or merged groups ("m:<id>")."""
+
+    __tablename__ = "question_desk"
+    __table_args__ = (
+        Index("ix_question_desk_assignee", "assignee_id"),
+        Index("ix_question_desk_group", "group_label"),
+    )
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    assigned_at: Mapped[dt.datetime | None]
+    group_label: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class QuestionNote(Base):
+    """An officers' internal note on a question: shown in the dashboard, never sent."""
+
+    __tablename__ = "question_notes"
+    __table_args__ = (Index("ix_question_notes_question", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    username: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class QuestionTag(Base):
+    """A tag an officer put on a question ("khẩn", "hỏi lại thôn"), once per question."""
+
+    __tablename__ = "question_tags"
+    __table_args__ = (
+        UniqueConstraint("question_id", "tag", name="uq_question_tag"),
+        Index("ix_question_tags_tag", "tag"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(40))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SavedReply(Base):
+    """A reply officers keep for questions asked again and again: their own text, or "answer
+    with FAQ entry X" (`faq_id`: the entry's answer and source, as the content has it on the
+    day it is used). Shared within the author's locality (None: every locality)."""
+
+    __tablename__ = "saved_replies"
+    __table_args__ = (Index("ix_saved_replies_locality", "locality_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str | None] = mapped_column(Text)
+    faq_id: Mapped[str | None] = mapped_column(String(64))
+    locality_id: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
