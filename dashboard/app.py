@@ -10,6 +10,7 @@ from dashboard import (
     bulletins,
     contacts,
     dialogue,
+    exports,
     inbox,
     login,
     pronunciations,
@@ -19,7 +20,7 @@ from dashboard import (
 from dashboard.access import OFFICER_KEY
 
 PUBLIC = frozenset({"login_page", "login"})  # the routes (by name) open without a session
-PAGES = (inbox, login, questions, contacts, pronunciations, audit, dialogue, reports)
+PAGES = (inbox, login, questions, contacts, pronunciations, audit, dialogue, reports, exports)
 
 
 @web.middleware

@@ -12,14 +12,19 @@ import datetime as dt
 import io
 from collections import defaultdict
 
+from aiohttp import web
 from docx import Document
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from app import keys
 from content.loader import Content
-from dashboard.privacy import mask
-from db.reports import Minutes, QuestionRow
+from dashboard.access import OFFICER_KEY
+from dashboard.dialogue import sees_session
+from dashboard.privacy import mask, masks_for
+from db.officers import scope_of
+from db.reports import Minutes, QuestionRow, minutes, questions_for_report
 
 TITLE = "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân"
 # What a spreadsheet reads as the start of a formula (OWASP's "CSV injection" list).
@@ -175,3 +180,88 @@ def minutes_docx(content: Content, minutes: Minutes, masked: bool = False) -> by
 
 def minutes_rows(minutes: Minutes) -> list[QuestionRow]:
     return [dataclasses.replace(row, answer=answer) for row, answer in minutes.items]
+
+
+TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _day(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text="Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-11-23."
+        ) from exc
+
+
+async def export(request: web.Request) -> web.Response:
+    """A download in the officer's scope, as the pages show it: another locality's session is
+    missing (404) as its page is, and a viewer's file has citizens' phones and names masked."""
+    fmt = request.query.get("format", "xlsx")
+    if fmt not in TYPES:
+        raise web.HTTPBadRequest(text="Định dạng phải là csv, xlsx hoặc docx.")
+    content = request.config_dict[keys.CONTENT]
+    officer = request[OFFICER_KEY]
+    masked = masks_for(officer)
+    session_id = request.query.get("session")
+    async with request.config_dict[keys.SESSIONS]() as db:
+        if session_id:
+            if not session_id.isdigit():
+                raise web.HTTPBadRequest(text="Số buổi đối thoại không hợp lệ.")
+            found = await minutes(db, int(session_id), **scope_of(officer))
+            if found is None or not sees_session(officer, found.session):
+                raise web.HTTPNotFound()
+            data, name = export_minutes(content, found, fmt, masked)
+        else:
+            date_from, date_to = _day(request.query.get("from")), _day(request.query.get("to"))
+            rows = await questions_for_report(db, date_from, date_to, **scope_of(officer))
+            data, name = export_questions(content, rows, fmt, date_from, date_to, masked)
+    return web.Response(
+        body=data,
+        content_type=TYPES[fmt].split(";")[0],
+        charset="utf-8" if fmt == "csv" else None,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str:
+    if date_from and date_to:
+        return f"Từ ngày {date_from:%d/%m/%Y} đến ngày {date_to:%d/%m/%Y}"
+    if date_from:
+        return f"Từ ngày {date_from:%d/%m/%Y}"
+    if date_to:
+        return f"Đến ngày {date_to:%d/%m/%Y}"
+    return "Toàn bộ thời gian"
+
+
+def export_questions(content, rows, fmt, date_from=None, date_to=None, masked=False):  # type: ignore[no-untyped-def]
+    """The summary file and its name; the command line (admin-level) leaves `masked` off."""
+    subtitle = period_text(date_from, date_to)
+    name = f"tong-hop-cau-hoi.{fmt}"
+    if fmt == "csv":
+        return to_csv(content, rows, masked), name
+    if fmt == "xlsx":
+        return to_xlsx(content, rows, subtitle, masked), name
+    return to_docx(content, rows, subtitle, masked), name
+
+
+def export_minutes(content, found, fmt, masked=False):  # type: ignore[no-untyped-def]
+    """A session's minutes (DOCX) or its table (CSV, XLSX), and the file's name."""
+    name = f"doi-thoai-{found.session.id}.{fmt}"
+    if fmt == "docx":
+        return minutes_docx(content, found, masked), name
+    rows = minutes_rows(found)
+    subtitle = f"{found.session.title}, ngày {found.session.held_on:%d/%m/%Y}"
+    if fmt == "csv":
+        return to_csv(content, rows, masked), name
+    return to_xlsx(content, rows, subtitle, masked), name
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/export", export)

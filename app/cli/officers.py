@@ -126,7 +126,7 @@ def cmd_questions_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
-    from dashboard.reports import export_minutes, export_questions
+    from dashboard.exports import export_minutes, export_questions
     from db.reports import minutes, questions_for_report
 
     content = load_knowledge_or_exit(settings).content
