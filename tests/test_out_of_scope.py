@@ -4,6 +4,8 @@ question that names such a subject is still answered by an entry that speaks of 
 
 from __future__ import annotations
 
+import pytest
+
 from content.understanding import STAGES, Understander
 
 WITHOUT_FOREIGN = frozenset(STAGES) - {"foreign"}
@@ -68,3 +70,67 @@ def test_an_everyday_question_sharing_words_with_the_programme_is_declined(knowl
     u = understander.understand("Giáo viên mầm non năm sau được tăng lương bao nhiêu?")
     assert u.answer is None
     assert "giao vien" in u.foreign and u.outside_scope
+
+
+# Everyday matters a villager might ask the commune about that the programme does not cover:
+# civil status papers, military service, bank cards, utility bills, taxes, traffic fines,
+# health advice. Each is declined plainly, accented or typed the chat way.
+EVERYDAY_MATTERS = [
+    ("Làm giấy khai sinh cho con mới đẻ thì cần mang giấy tờ gì?", "khai sinh"),
+    ("con e nam nay 18t co phai di nvqs ko ad", "nvqs"),
+    ("Thẻ ATM bị nuốt ở cây rút tiền thì làm sao lấy lại?", "atm"),
+    ("Tháng này tiền nước nhà tôi sao cao thế, hỏi ở đâu?", "tien nuoc"),
+    ("Mấy hôm nay bị cảm cúm, nên uống thuốc gì cho mau khỏi?", "uong thuoc gi"),
+    ("nop thue thu nhap ca nhan o dau vay", "thue thu nhap ca nhan"),
+    ("Xe máy bị phạt nguội thì tra cứu ở đâu?", "phat nguoi"),
+    ("Giá hồ tiêu hôm nay ở Đắk Lắk bao nhiêu một ký?", "giá hồ tiêu"),
+]
+
+
+@pytest.mark.parametrize(("text", "subject"), EVERYDAY_MATTERS)
+def test_an_everyday_matter_of_the_commune_is_declined_as_outside_the_programme(
+    knowledge, text, subject
+):
+    u = Understander(knowledge.index).understand(text)
+    assert u.answer is None and not u.suggestions
+    assert subject in u.foreign
+    assert u.outside_scope
+
+
+async def test_asked_for_a_birth_certificate_the_bot_says_plainly_what_it_answers(chat):
+    await chat.say("Làm giấy khai sinh cho con mới đẻ thì cần mang giấy tờ gì?")
+    assert chat.faq_id is None
+    assert "chỉ trả lời câu hỏi về chính sách giảm nghèo" in chat.text
+    assert "Gửi cho cán bộ" not in chat.labels
+    await chat.say("the atm bi khoa thi lam the nao ad")
+    assert chat.faq_id is None
+    assert "chỉ trả lời câu hỏi về chính sách giảm nghèo" in chat.text
+
+
+async def test_the_electricity_support_of_the_poor_is_still_answered_after_a_declined_bill(
+    chat,
+):
+    # A water bill is not the programme's; the poor household's electricity support is.
+    await chat.say("Tháng này tiền nước nhà tôi sao cao thế, hỏi ở đâu?")
+    assert chat.faq_id is None
+    await chat.say("Hộ nghèo được hỗ trợ tiền điện mỗi tháng bao nhiêu?")
+    assert chat.faq_id == "tien-dien-muc-ho-tro"
+
+
+def test_words_of_the_programme_that_look_like_an_everyday_subject_are_not_one(knowledge):
+    normalizer = knowledge.index.normalizer
+    # "đánh giá tiêu chí" holds "giá tiêu" (pepper's price), "chồng mất" folds as "chóng
+    # mặt" (dizzy), "giảm cận nghèo" as "giảm cân", "tại ấp" as "tải app".
+    for text in (
+        "Xã đánh giá tiêu chí hộ nghèo như thế nào?",
+        "Cán bộ đánh giá điều kiện nhà ở ra sao?",
+        "chong mat som, nha toi co duoc xet ho ngheo khong",
+        "Tỉnh đặt chỉ tiêu giảm cận nghèo bao nhiêu?",
+        "giam can ngheo moi nam bao nhieu",
+        "Cán bộ giảm nghèo tại ấp 3 là ai?",
+        "hộ nghèo thuộc năm nào thì được hỗ trợ",
+        "Thẻ BHYT hộ nghèo làm ở xã hay ở bảo hiểm xã hội?",
+        "Vay vốn hộ nghèo có cần mang căn cước không?",
+        "Người già không có lương hưu có được trợ cấp hằng tháng không?",
+    ):
+        assert normalizer.foreign(text) == (), text
