@@ -88,6 +88,8 @@ class DialogueSession(Base):
     place: Mapped[str] = mapped_column(String(200))
     locality_id: Mapped[str | None] = mapped_column(String(64))
     chair: Mapped[str] = mapped_column(String(200))
+    attendees: Mapped[str | None] = mapped_column(Text)  # for the minutes, one per line
+    conclusions: Mapped[str | None] = mapped_column(Text)  # the chair's conclusions
     created_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -1,6 +1,6 @@
 """The issuing body, document symbol, place and signer printed on the office's documents
 (Nghị định 30/2020/NĐ-CP), one row per scope: the national default and optionally a province
-("p:NN") or a locality.
+("p:NN") or a locality; a dialogue session's attendees and conclusions, for its minutes.
 
 Revision ID: 0012
 Revises: 0011
@@ -34,7 +34,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("scope"),
     )
+    with op.batch_alter_table("dialogue_sessions") as batch:
+        batch.add_column(sa.Column("attendees", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("conclusions", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("dialogue_sessions") as batch:
+        batch.drop_column("conclusions")
+        batch.drop_column("attendees")
     op.drop_table("office_settings")
