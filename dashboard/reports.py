@@ -1,45 +1,147 @@
-"""The statistics page with a bar chart, and the localities' deep links and QR codes."""
+"""The report page (a month's or a period's figures, charts, downloads), and deep links."""
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import urlencode
+
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import distinct, select
 
 from app import keys
+from content.localities import province_code
 from content.schema import NATIONAL
+from dashboard import report_files as files
 from dashboard.access import OFFICER_KEY
 from dashboard.views import render_page
 from db.models import Question
-from db.officers import scope_conditions
-from db.reports import stats_of
+from db.office import Officer
+from db.officers import audit, scope_conditions, scope_of
+from db.reports import Figures, Period, figures, place_name
 
 
-def bar_chart(pairs: list[tuple[str, int]], width: int = 640, height: int = 180) -> str:
-    """A small SVG bar chart, drawn on the server (no JavaScript)."""
-    top = max((v for _, v in pairs), default=0) or 1
-    bar = width / max(len(pairs), 1)
-    parts = [f'<svg viewBox="0 0 {width} {height + 30}" role="img" class="chart">']
-    for i, (label, value) in enumerate(pairs):
-        h = round(value / top * height)
-        x = round(i * bar + 4)
-        parts.append(
-            f'<rect x="{x}" y="{height - h}" width="{round(bar - 8)}" height="{h}" fill="#0b5d3b"/>'
+def _vn_today() -> dt.date:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7)).date()
+
+
+def _period(query) -> Period:  # type: ignore[no-untyped-def]
+    """The month asked for (by default this month), or the days from … to … (both given)."""
+    if query.get("from") or query.get("to"):
+        return files.days_period(query.get("from", ""), query.get("to", ""))
+    month = query.get("month") or f"{_vn_today():%Y-%m}"
+    return files.month_period(month)
+
+
+def _in_scope(content, officer: Officer, code: str | None) -> bool:  # type: ignore[no-untyped-def]
+    scope = scope_of(officer)
+    if "locality_id" in scope:
+        return code == scope["locality_id"]
+    if "province_code" in scope:
+        return code is not None and province_code(content, code) == scope["province_code"]
+    return True
+
+
+def _locality(request: web.Request, content) -> str | None:  # type: ignore[no-untyped-def]
+    """The locality asked for, checked against the officer's scope; by default their own."""
+    officer = request[OFFICER_KEY]
+    code = files.check_locality(content, request.query.get("locality"))
+    if code is None:
+        scope = scope_of(officer)
+        code = scope.get("locality_id") or (
+            f"p:{scope['province_code']}" if "province_code" in scope else None
         )
-        parts.append(f'<text x="{x}" y="{height + 14}" font-size="11">{label}</text>')
-        parts.append(f'<text x="{x}" y="{max(12, height - h - 4)}" font-size="11">{value}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    if not _in_scope(content, officer, code):
+        raise web.HTTPForbidden(text="Bạn chỉ xem được báo cáo của địa bàn mình.")
+    return code
+
+
+async def _choices(db, content, officer: Officer) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The localities the officer may choose: the content's, and those questions came from."""
+    codes = [loc.id for loc in content.localities.values() if loc.id != NATIONAL]
+    rows = await db.execute(
+        select(distinct(Question.locality_id), Question.province_code).where(
+            *scope_conditions(officer)
+        )
+    )
+    for code, province in rows.all():
+        codes += [c for c in (f"p:{province}" if province else None, code) if c]
+    found = [("", "Tất cả các địa phương")] if not scope_of(officer) else []
+    for code in dict.fromkeys(codes):
+        name = place_name(content, code)
+        if name and _in_scope(content, officer, code):
+            found.append((code, name))
+    return found
+
+
+async def _figures(request: web.Request) -> tuple[Figures, str | None]:
+    content = request.config_dict[keys.CONTENT]
+    try:
+        period = _period(request.query)
+        code = _locality(request, content)
+    except files.ReportInputError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    clips = frozenset(request.config_dict[keys.AUDIO].index().values())
+    async with request.config_dict[keys.SESSIONS]() as db:
+        return await figures(db, content, period, code, clips), code
 
 
 async def stats_page(request: web.Request) -> web.Response:
-    conditions = scope_conditions(request[OFFICER_KEY])
+    """The report's figures for a month or a period and a locality, with charts and downloads."""
+    found, code = await _figures(request)
     async with request.config_dict[keys.SESSIONS]() as db:
-        rows = list((await db.execute(select(Question).where(*conditions))).scalars())
-    content = request.config_dict[keys.CONTENT]
-    stats = stats_of(rows)
-    topics = [(content.topics[t].title if t in content.topics else t, n) for t, n in stats.by_topic]
+        choices = await _choices(db, request.config_dict[keys.CONTENT], request[OFFICER_KEY])
+    period = found.period
+    answered = [
+        ("Bot trả lời", found.by_bot),
+        ("Cán bộ trả lời", found.by_officers),
+        ("Chưa trả lời", found.still_open),
+        ("Không cần cán bộ", found.no_officer_needed),
+    ]
+    query = {"locality": code or ""}
+    if period.monthly:
+        query["month"] = f"{period.start:%Y-%m}"
+    else:
+        query |= {"from": period.start.isoformat(), "to": period.last.isoformat()}
     return render_page(
-        request, "stats.html", stats=stats, topics=topics, chart=bar_chart(stats.by_week)
+        request,
+        "stats.html",
+        f=found,
+        title=files.title_of(period),
+        scope=files.scope_text(found),
+        sections=files.sections(found),
+        charts=[
+            ("Câu hỏi theo kênh", files.bar_chart(found.by_channel, "Câu hỏi theo kênh")),
+            ("Kết quả trả lời", files.bar_chart(answered, "Kết quả trả lời")),
+            ("Câu hỏi theo chủ đề", files.bar_chart(found.by_topic, "Câu hỏi theo chủ đề")),
+        ],
+        choices=choices,
+        code=code or "",
+        month=f"{period.start:%Y-%m}" if period.monthly else "",
+        date_from="" if period.monthly else period.start.isoformat(),
+        date_to="" if period.monthly else period.last.isoformat(),
+        download=urlencode(query),
+        median=files.duration_text(found.median_answer),
+    )
+
+
+async def download(request: web.Request) -> web.Response:
+    """The same figures as a DOCX or an XLSX file; the download is audited."""
+    fmt = request.match_info["fmt"]
+    found, code = await _figures(request)
+    async with request.config_dict[keys.SESSIONS]() as db:
+        if fmt == "xlsx":
+            data = files.to_xlsx(found)
+        else:
+            data = await files.to_docx(db, found, code)
+        period = found.period
+        detail = {"from": period.start.isoformat(), "to": period.last.isoformat(), "format": fmt}
+        await audit(db, request[OFFICER_KEY], "report_download", code, detail)
+        await db.commit()
+    name = files.file_name(found, fmt, code)
+    return web.Response(
+        body=data,
+        content_type=files.TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -77,5 +179,6 @@ async def qr_code(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/stats", stats_page)
+    app.router.add_get(r"/stats/report.{fmt:(docx|xlsx)}", download)
     app.router.add_get("/links", links_page)
     app.router.add_get("/links/{locality}.svg", qr_code)
