@@ -15,6 +15,7 @@ from app.cli.officers import (
     cmd_officer_list,
     cmd_questions_list,
 )
+from app.cli.reports import add_report_parser
 from app.cli.server import cmd_db_upgrade, cmd_serve
 from app.logs import setup_logging
 from app.settings import load_settings
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     q_list.add_argument("--officer", action="store_true", help="only those marked for officers")
     q_list.add_argument("--limit", type=int, default=50)
     q_list.set_defaults(func=cmd_questions_list)
+    add_report_parser(sub)
     return parser
 
 
