@@ -16,11 +16,23 @@ from dashboard import (
     pronunciations,
     questions,
     reports,
+    self_checks,
 )
 from dashboard.access import OFFICER_KEY
 
 PUBLIC = frozenset({"login_page", "login"})  # the routes (by name) open without a session
-PAGES = (inbox, login, questions, contacts, pronunciations, audit, dialogue, reports, exports)
+PAGES = (
+    inbox,
+    login,
+    questions,
+    contacts,
+    pronunciations,
+    audit,
+    dialogue,
+    reports,
+    exports,
+    self_checks,
+)
 
 
 @web.middleware
