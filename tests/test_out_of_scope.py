@@ -84,6 +84,9 @@ EVERYDAY_MATTERS = [
     ("nop thue thu nhap ca nhan o dau vay", "thue thu nhap ca nhan"),
     ("Xe máy bị phạt nguội thì tra cứu ở đâu?", "phat nguoi"),
     ("Giá hồ tiêu hôm nay ở Đắk Lắk bao nhiêu một ký?", "giá hồ tiêu"),
+    # The search alone answers both, with the health card and the household certificate.
+    ("mua bao hiem nhan tho o dau uy tin", "bao hiem nhan tho"),
+    ("Lý lịch tư pháp xin ở đâu, mất mấy ngày?", "ly lich tu phap"),
 ]
 
 
