@@ -22,6 +22,10 @@ from db.officers import audit, in_scope, scope_of
 from db.outbox import enqueue
 from db.reports import minutes
 
+MINUTES_SAVED = (
+    "Đã lưu thành phần tham dự và kết luận; biên bản tải về từ nay ghi các nội dung này."
+)
+
 
 def sees_session(officer: Officer, dialogue: DialogueSession) -> bool:
     """Whether an officer may see a session (its page and its exports): admins and unscoped
@@ -119,8 +123,14 @@ async def detail(request: web.Request) -> web.Response:
         }
         for row, answer in (found.items if found else [])
     ]
+    saved = request.query.get("luu") == "bien-ban"
     return render_page(
-        request, "session.html", s=dialogue, items=items, can_act=officer.role in ACTING_ROLES
+        request,
+        "session.html",
+        s=dialogue,
+        items=items,
+        can_act=officer.role in ACTING_ROLES,
+        notice=MINUTES_SAVED if saved else None,
     )
 
 
@@ -194,9 +204,24 @@ async def record_answer(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/dashboard/sessions/{dialogue.id}")
 
 
+async def record_minutes(request: web.Request) -> web.StreamResponse:
+    """The attendees and the conclusions the minutes print."""
+    officer = require_role(request, *ACTING_ROLES)
+    form = await check_csrf(request)
+    attendees = str(form.get("attendees", "")).strip()[:4000] or None
+    conclusions = str(form.get("conclusions", "")).strip()[:4000] or None
+    async with request.config_dict[keys.SESSIONS]() as db:
+        dialogue = await _load(request, db)
+        dialogue.attendees, dialogue.conclusions = attendees, conclusions
+        await audit(db, officer, "dialogue_minutes", str(dialogue.id))
+        await db.commit()
+    raise web.HTTPSeeOther(f"/dashboard/sessions/{dialogue.id}?luu=bien-ban")
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/sessions", index)
     app.router.add_post("/sessions", create)
     app.router.add_get("/sessions/{id}", detail)
     app.router.add_post("/sessions/{id}/attach", attach)
     app.router.add_post("/sessions/{id}/items/{item}/answer", record_answer)
+    app.router.add_post("/sessions/{id}/minutes", record_minutes)

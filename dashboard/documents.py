@@ -207,12 +207,12 @@ class OfficialDocument:
         paragraph.paragraph_format.keep_with_next = True
         self._run(paragraph, title, BODY_PT, bold=True)
 
-    def paragraph(self, text: str, bold: bool = False, italic: bool = False, indent: bool = True):  # type: ignore[no-untyped-def]
-        """Body text: justified, first line indented 1.27 cm, 6 pt after."""
+    def paragraph(self, text: str, bold: bool = False, italic: bool = False, centred: bool = False):  # type: ignore[no-untyped-def]
+        """Body text: justified, first line indented 1.27 cm, 6 pt after (or centred)."""
         paragraph = self.doc.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.JUSTIFY
         self._spacing(paragraph, after=6)
-        if indent:
+        if not centred:
             paragraph.paragraph_format.first_line_indent = Mm(12.7)
         self._run(paragraph, text, BODY_PT, bold, italic)
         return paragraph

@@ -1,8 +1,11 @@
-"""Exports for the policy dialogue: the citizens' questions by topic, and session minutes.
+"""The dialogue's documents: "Tổng hợp ý kiến, kiến nghị của người dân" and a session's minutes.
 
-"Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân" grouped by topic (CSV, XLSX, DOCX), and the
-minutes of a session. Built with openpyxl and python-docx. `masked` exports (a viewer's) hide
-citizens' phones and names; citizen text is never a formula."""
+Both in the Nghị định 30/2020 format of dashboard/documents.py (DOCX; XLSX with the same heading
+and table; CSV with the same table), the issuing body and signer from the office settings of the
+locality (db/office_settings.py). One table in every format: the question, the asker (masked),
+the locality, the topic, the answer, who answered, the date. Citizens' names are masked and
+phone numbers removed for everyone; the answered and unanswered counts are stated in each format,
+from the same rows. Citizen text is never a formula."""
 
 from __future__ import annotations
 
@@ -10,58 +13,178 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-from collections import defaultdict
+from collections import Counter
 
 from aiohttp import web
-from docx import Document
-from docx.shared import Pt
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import keys
 from content.loader import Content
+from content.localities import locality_name
 from dashboard.access import OFFICER_KEY
 from dashboard.dialogue import sees_session
-from dashboard.privacy import mask, masks_for
+from dashboard.documents import OfficialDocument, hide_phones, official_sheet
+from dashboard.privacy import mask, mask_name
+from db.models import Question
+from db.office import Officer
+from db.office_settings import Letterhead, load_for_locality, load_for_officer
 from db.officers import scope_of
 from db.reports import Minutes, QuestionRow, minutes, questions_for_report
 
-TITLE = "Tổng hợp câu hỏi, ý kiến, kiến nghị của người dân"
+TITLE = "Tổng hợp ý kiến, kiến nghị của người dân"
+MINUTES_TITLE = "Biên bản đối thoại chính sách"
+HEADERS = [
+    "Số",
+    "Câu hỏi, ý kiến, kiến nghị",
+    "Người hỏi",
+    "Địa phương",
+    "Chủ đề",
+    "Nội dung trả lời",
+    "Người trả lời",
+    "Ngày hỏi",
+]
+TOPIC_HEADERS = ["Chủ đề", "Số ý kiến", "Đã trả lời", "Chưa trả lời"]
+DOCX_WIDTHS_MM = (11, 35, 18, 18, 18, 35, 18, 12)  # 165 mm: the text width of the page
+XLSX_WIDTHS = (7, 40, 14, 16, 18, 40, 14, 12)
+BOT = "Trợ lý tự động Cầu Nối"
+NOT_ANSWERED = "Chưa trả lời"
+NOT_RECORDED = "Chưa ghi nhận"
+BLANK_LINE = "…" * 40
 # What a spreadsheet reads as the start of a formula (OWASP's "CSV injection" list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-HEADERS = ["Số", "Ngày", "Chủ đề", "Câu hỏi, ý kiến", "Kênh", "Địa phương", "Trạng thái", "Trả lời"]
+TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Line:
+    """One row of a document's table, as printed: nothing in it names or reaches the citizen."""
+
+    number: int
+    text: str
+    asker: str
+    locality: str
+    topic: str
+    answer: str
+    answerer: str
+    asked: str
+    answered: bool
+    by_bot: bool = False
+
+    def cells(self) -> list[object]:
+        return [
+            self.number,
+            self.text,
+            self.asker,
+            self.locality,
+            self.topic,
+            self.answer,
+            self.answerer,
+            self.asked,
+        ]
 
 
 def _date(value: dt.datetime) -> str:
     return (value + dt.timedelta(hours=7)).strftime("%d/%m/%Y")
 
 
+def today_vn() -> dt.date:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7)).date()
+
+
 def _topic(content: Content, topic: str | None) -> str:
     return content.topics[topic].title if topic in content.topics else "Chưa phân loại"
 
 
-def by_topic(content: Content, rows: list[QuestionRow]) -> list[tuple[str, list[QuestionRow]]]:
-    groups: dict[str, list[QuestionRow]] = defaultdict(list)
-    for row in rows:
-        groups[_topic(content, row.topic)].append(row)
-    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+def printable(text: str | None, row: QuestionRow) -> str:
+    """Citizen text as a document prints it: phone numbers removed, the asker's name masked."""
+    return mask(hide_phones(text), True, [row.citizen_name])
 
 
-def _said(text: str | None, row: QuestionRow, masked: bool) -> str:
-    """Text a citizen wrote or was told, masked for viewers."""
-    return mask(text, masked, [row.citizen_name])
+async def _answered_by(session: AsyncSession, ids: list[int]) -> dict[int, tuple]:
+    """For each question: the officer who answered (username), whether the bot did, its entry."""
+    if not ids:
+        return {}
+    query = (
+        select(Question.id, Officer.username, Question.answered_by_bot, Question.matched_faq_id)
+        .outerjoin(Officer, Officer.id == Question.answered_by)
+        .where(Question.id.in_(ids))
+    )
+    return {qid: (name, bot, faq) for qid, name, bot, faq in (await session.execute(query)).all()}
 
 
-def _cells(content: Content, row: QuestionRow, masked: bool) -> list[object]:
+async def summary_lines(
+    session: AsyncSession, content: Content, rows: list[QuestionRow]
+) -> list[Line]:
+    """The summary's rows: an officer's answer, else the bot's (the entry's answer and source),
+    else unanswered."""
+    who = await _answered_by(session, [r.id for r in rows])
+    lines = []
+    for row in sorted(rows, key=lambda r: (_topic(content, r.topic), r.id)):
+        officer, bot, faq = who.get(row.id, (None, False, None))
+        entry = content.entries.get(faq) if bot and faq else None
+        if row.answer:
+            line = _line(content, row, printable(row.answer, row), officer or "Cán bộ", True)
+        elif entry is not None:
+            cited = "; ".join(content.citations(entry))
+            answer = entry.answer.strip() + (f" (Nguồn: {cited})" if cited else "")
+            line = _line(content, row, answer, BOT, True, by_bot=True)
+        else:
+            line = _line(content, row, NOT_ANSWERED, "", False)
+        lines.append(line)
+    return lines
+
+
+def _line(content, row, answer, answerer, answered, by_bot=False) -> Line:  # type: ignore[no-untyped-def]
+    return Line(
+        number=row.id,
+        text=printable(row.text, row),
+        asker=mask_name(row.citizen_name, True),
+        locality=locality_name(content, row.locality) or "",
+        topic=_topic(content, row.topic),
+        answer=answer,
+        answerer=answerer,
+        asked=_date(row.created_at),
+        answered=answered,
+        by_bot=by_bot,
+    )
+
+
+async def minutes_lines(session: AsyncSession, content: Content, found: Minutes) -> list[Line]:
+    """The minutes' rows: the answer given at the session (and the officer who recorded it)."""
+    who = await _answered_by(session, [row.id for row, _ in found.items])
+    lines = []
+    for row, answer in found.items:
+        officer = who.get(row.id, (None,))[0]
+        if answer:
+            lines.append(_line(content, row, printable(answer, row), officer or "", True))
+        else:
+            lines.append(_line(content, row, NOT_RECORDED, "", False))
+    return lines
+
+
+def counts_text(lines: list[Line], where: str = "") -> str:
+    """The figures every format states, from the same rows."""
+    answered = sum(1 for line in lines if line.answered)
+    by_bot = sum(1 for line in lines if line.by_bot)
+    split = f" (cán bộ: {answered - by_bot}; trợ lý tự động: {by_bot})" if by_bot else ""
+    return (
+        f"Tổng số: {len(lines)} câu hỏi, ý kiến, kiến nghị; đã trả lời{where}: {answered}{split};"
+        f" chưa trả lời: {len(lines) - answered}."
+    )
+
+
+def by_topic(lines: list[Line]) -> list[list[object]]:
+    total, answered = Counter(line.topic for line in lines), Counter()
+    answered.update(line.topic for line in lines if line.answered)
     return [
-        row.id,
-        _date(row.created_at),
-        _topic(content, row.topic),
-        _said(row.text, row, masked),
-        row.channel,
-        row.locality or "",
-        row.status_label,
-        _said(row.answer, row, masked),
+        [topic, count, answered[topic], count - answered[topic]]
+        for topic, count in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
 
 
@@ -72,121 +195,118 @@ def defuse_csv(value: object) -> object:
     return value
 
 
-def to_csv(content: Content, rows: list[QuestionRow], masked: bool = False) -> bytes:
+def to_csv(lines: list[Line], heading: list[str]) -> bytes:
+    """The table, after the title and figure lines."""
     out = io.StringIO()
     writer = csv.writer(out)
+    for text in heading:
+        writer.writerow([defuse_csv(text)])
     writer.writerow(HEADERS)
-    for _, group in by_topic(content, rows):
-        for row in group:
-            writer.writerow([defuse_csv(v) for v in _cells(content, row, masked)])
+    for line in lines:
+        writer.writerow([defuse_csv(v) for v in line.cells()])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
-def store_as_text(cells) -> None:  # type: ignore[no-untyped-def]
-    """openpyxl takes a string starting with "=" for a formula: such cells are stored as
-    strings instead, so citizen text never runs in the officer's spreadsheet."""
-    for cell in cells:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-
-
 def to_xlsx(
-    content: Content, rows: list[QuestionRow], subtitle: str, masked: bool = False
+    head: Letterhead,
+    kind: str,
+    name: str,
+    summary: str,
+    day: dt.date,
+    figures: list[str],
+    lines: list[Line],
 ) -> bytes:
     book = Workbook()
-    summary = book.active
-    summary.title = "Tổng hợp"
-    summary.append([TITLE])
-    summary["A1"].font = Font(bold=True, size=14)
-    summary.append([subtitle])
-    store_as_text(summary[2])
-    summary.append([])
-    summary.append(["Chủ đề", "Số câu hỏi", "Đã trả lời", "Từ ngày", "Đến ngày"])
-    for cell in summary[4]:
-        cell.font = Font(bold=True)
-    for title, group in by_topic(content, rows):
-        answered = sum(1 for r in group if r.answer)
-        summary.append(
-            [
-                title,
-                len(group),
-                answered,
-                _date(min(r.created_at for r in group)),
-                _date(max(r.created_at for r in group)),
-            ]
-        )
-    summary.append(["Tổng cộng", len(rows), sum(1 for r in rows if r.answer)])
-    summary.column_dimensions["A"].width = 45
-    detail = book.create_sheet("Chi tiết")
-    detail.append(HEADERS)
-    for cell in detail[1]:
-        cell.font = Font(bold=True)
-    for _, group in by_topic(content, rows):
-        for row in group:
-            detail.append(_cells(content, row, masked))
-            store_as_text(detail[detail.max_row])
-    for column, width in zip("ABCDEFGH", (7, 12, 30, 60, 10, 16, 16, 60), strict=True):
-        detail.column_dimensions[column].width = width
-    for line in detail.iter_rows(min_row=2):
-        for cell in line:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet = book.active
+    sheet.title = "Tổng hợp"
+    rows = [line.cells() for line in lines]
+    official_sheet(sheet, head, kind, name, summary, day, figures, HEADERS, rows, XLSX_WIDTHS)
+    topics = book.create_sheet("Theo chủ đề")
+    official_sheet(
+        topics,
+        head,
+        kind,
+        name,
+        summary,
+        day,
+        figures,
+        TOPIC_HEADERS,
+        by_topic(lines),
+        (40, 14, 14, 14),
+    )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def to_docx(
-    content: Content, rows: list[QuestionRow], subtitle: str, masked: bool = False
-) -> bytes:
-    doc = Document()
-    doc.styles["Normal"].font.name = "Times New Roman"
-    doc.styles["Normal"].font.size = Pt(13)
-    doc.add_heading(TITLE, level=1)
-    doc.add_paragraph(subtitle)
-    doc.add_paragraph(
-        f"Tổng số: {len(rows)} câu hỏi, ý kiến; đã trả lời: {sum(1 for r in rows if r.answer)}."
+def summary_docx(head: Letterhead, period: str, day: dt.date, lines: list[Line]) -> bytes:
+    doc = OfficialDocument(head, "BC", "Báo cáo", TITLE, day)
+    doc.paragraph(f"({period})", italic=True, centred=True)
+    doc.section("I. TÌNH HÌNH CHUNG")
+    doc.paragraph(
+        "Câu hỏi, ý kiến, kiến nghị của người dân gửi qua Cầu Nối trong kỳ. " + counts_text(lines)
     )
-    for title, group in by_topic(content, rows):
-        doc.add_heading(f"{title} ({len(group)})", level=2)
-        for row in group:
-            p = doc.add_paragraph(style="List Number")
-            p.add_run(_said(row.text, row, masked)).bold = False
-            p.add_run(f" ({_date(row.created_at)}, {row.status_label})").italic = True
-            if row.answer:
-                doc.add_paragraph(f"Trả lời: {_said(row.answer, row, masked)}")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    doc.section("II. THEO CHỦ ĐỀ")
+    doc.table(TOPIC_HEADERS, by_topic(lines), (90, 25, 25, 25))
+    doc.section("III. NỘI DUNG Ý KIẾN, KIẾN NGHỊ VÀ TRẢ LỜI")
+    doc.table(HEADERS, [line.cells() for line in lines], DOCX_WIDTHS_MM)
+    return doc.save()
 
 
-def minutes_docx(content: Content, minutes: Minutes, masked: bool = False) -> bytes:
-    s = minutes.session
-    doc = Document()
-    doc.styles["Normal"].font.name = "Times New Roman"
-    doc.styles["Normal"].font.size = Pt(13)
-    doc.add_heading(f"Biên bản: {s.title}", level=1)
-    doc.add_paragraph(f"Thời gian: {s.held_on:%d/%m/%Y}. Địa điểm: {s.place}. Chủ trì: {s.chair}.")
-    doc.add_paragraph(f"Số câu hỏi, ý kiến đưa ra đối thoại: {len(minutes.items)}.")
-    for number, (row, answer) in enumerate(minutes.items, 1):
-        doc.add_heading(f"{number}. {_topic(content, row.topic)}", level=2)
-        text = _said(row.text, row, masked)
-        doc.add_paragraph(f"Câu hỏi (số {row.id}, {_date(row.created_at)}): {text}")
-        said = _said(answer, row, masked) if answer else "chưa ghi nhận"
-        doc.add_paragraph(f"Trả lời tại buổi đối thoại: {said}")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+def _text_lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def minutes_rows(minutes: Minutes) -> list[QuestionRow]:
-    return [dataclasses.replace(row, answer=answer) for row, answer in minutes.items]
+def minutes_docx(head: Letterhead, found: Minutes, lines: list[Line]) -> bytes:
+    s = found.session
+    doc = OfficialDocument(head, "BB", "Biên bản", s.title, s.held_on)
+    doc.paragraph(f"Thời gian: ngày {s.held_on:%d/%m/%Y}. Địa điểm: {s.place}.")
+    doc.section("I. THÀNH PHẦN THAM DỰ")
+    doc.paragraph(f"Chủ trì: {s.chair}.")
+    attendees = _text_lines(s.attendees)
+    for attendee in attendees or [f"Thành phần: {BLANK_LINE}"]:
+        doc.paragraph(attendee)
+    doc.section("II. NỘI DUNG ĐỐI THOẠI")
+    doc.paragraph(counts_text(lines, " tại buổi đối thoại"))
+    doc.table(HEADERS, [line.cells() for line in lines], DOCX_WIDTHS_MM)
+    doc.section("III. KẾT LUẬN")
+    for conclusion in _text_lines(s.conclusions) or [BLANK_LINE, BLANK_LINE]:
+        doc.paragraph(conclusion)
+    return doc.save()
 
 
-TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+async def export_questions(  # type: ignore[no-untyped-def]
+    session, content, rows, fmt, date_from=None, date_to=None, head=None
+) -> tuple[bytes, str]:
+    """The summary in `fmt` and its file name; `head` defaults to the national settings."""
+    head = head or await load_for_locality(session, content, None)
+    lines = await summary_lines(session, content, rows)
+    period, day = period_text(date_from, date_to), today_vn()
+    name = f"tong-hop-y-kien-kien-nghi.{fmt}"
+    figures = [period, counts_text(lines)]
+    if fmt == "csv":
+        return to_csv(lines, [TITLE, *figures]), name
+    if fmt == "xlsx":
+        return to_xlsx(head, "BC", "Báo cáo", TITLE, day, figures, lines), name
+    return summary_docx(head, period, day, lines), name
+
+
+async def export_minutes(session, content, found, fmt) -> tuple[bytes, str]:  # type: ignore[no-untyped-def]
+    """A session's minutes (DOCX) or its table (CSV, XLSX), with the session locality's
+    settings, and the file's name."""
+    head = await load_for_locality(session, content, found.session.locality_id)
+    lines = await minutes_lines(session, content, found)
+    s = found.session
+    name = f"bien-ban-doi-thoai-{s.id}.{fmt}"
+    figures = [
+        f"Ngày {s.held_on:%d/%m/%Y}, tại {s.place}",
+        counts_text(lines, " tại buổi đối thoại"),
+    ]
+    if fmt == "docx":
+        return minutes_docx(head, found, lines), name
+    if fmt == "csv":
+        return to_csv(lines, [f"{MINUTES_TITLE}: {s.title}", *figures]), name
+    return to_xlsx(head, "BB", "Biên bản", s.title, s.held_on, figures, lines), name
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -200,36 +320,6 @@ def _day(value: str | None) -> dt.date | None:
         ) from exc
 
 
-async def export(request: web.Request) -> web.Response:
-    """A download in the officer's scope, as the pages show it: another locality's session is
-    missing (404) as its page is, and a viewer's file has citizens' phones and names masked."""
-    fmt = request.query.get("format", "xlsx")
-    if fmt not in TYPES:
-        raise web.HTTPBadRequest(text="Định dạng phải là csv, xlsx hoặc docx.")
-    content = request.config_dict[keys.CONTENT]
-    officer = request[OFFICER_KEY]
-    masked = masks_for(officer)
-    session_id = request.query.get("session")
-    async with request.config_dict[keys.SESSIONS]() as db:
-        if session_id:
-            if not session_id.isdigit():
-                raise web.HTTPBadRequest(text="Số buổi đối thoại không hợp lệ.")
-            found = await minutes(db, int(session_id), **scope_of(officer))
-            if found is None or not sees_session(officer, found.session):
-                raise web.HTTPNotFound()
-            data, name = export_minutes(content, found, fmt, masked)
-        else:
-            date_from, date_to = _day(request.query.get("from")), _day(request.query.get("to"))
-            rows = await questions_for_report(db, date_from, date_to, **scope_of(officer))
-            data, name = export_questions(content, rows, fmt, date_from, date_to, masked)
-    return web.Response(
-        body=data,
-        content_type=TYPES[fmt].split(";")[0],
-        charset="utf-8" if fmt == "csv" else None,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str:
     if date_from and date_to:
         return f"Từ ngày {date_from:%d/%m/%Y} đến ngày {date_to:%d/%m/%Y}"
@@ -240,27 +330,34 @@ def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str:
     return "Toàn bộ thời gian"
 
 
-def export_questions(content, rows, fmt, date_from=None, date_to=None, masked=False):  # type: ignore[no-untyped-def]
-    """The summary file and its name; the command line (admin-level) leaves `masked` off."""
-    subtitle = period_text(date_from, date_to)
-    name = f"tong-hop-cau-hoi.{fmt}"
-    if fmt == "csv":
-        return to_csv(content, rows, masked), name
-    if fmt == "xlsx":
-        return to_xlsx(content, rows, subtitle, masked), name
-    return to_docx(content, rows, subtitle, masked), name
-
-
-def export_minutes(content, found, fmt, masked=False):  # type: ignore[no-untyped-def]
-    """A session's minutes (DOCX) or its table (CSV, XLSX), and the file's name."""
-    name = f"doi-thoai-{found.session.id}.{fmt}"
-    if fmt == "docx":
-        return minutes_docx(content, found, masked), name
-    rows = minutes_rows(found)
-    subtitle = f"{found.session.title}, ngày {found.session.held_on:%d/%m/%Y}"
-    if fmt == "csv":
-        return to_csv(content, rows, masked), name
-    return to_xlsx(content, rows, subtitle, masked), name
+async def export(request: web.Request) -> web.Response:
+    """A download in the officer's scope, as the pages show it: another locality's session is
+    missing (404) as its page is. Names masked and phones removed for every role."""
+    fmt = request.query.get("format", "xlsx")
+    if fmt not in TYPES:
+        raise web.HTTPBadRequest(text="Định dạng phải là csv, xlsx hoặc docx.")
+    content = request.config_dict[keys.CONTENT]
+    officer = request[OFFICER_KEY]
+    session_id = request.query.get("session")
+    async with request.config_dict[keys.SESSIONS]() as db:
+        if session_id:
+            if not session_id.isdigit() or len(session_id) > 9:
+                raise web.HTTPBadRequest(text="Số buổi đối thoại không hợp lệ.")
+            found = await minutes(db, int(session_id), **scope_of(officer))
+            if found is None or not sees_session(officer, found.session):
+                raise web.HTTPNotFound()
+            data, name = await export_minutes(db, content, found, fmt)
+        else:
+            date_from, date_to = _day(request.query.get("from")), _day(request.query.get("to"))
+            rows = await questions_for_report(db, date_from, date_to, **scope_of(officer))
+            head = await load_for_officer(db, content, officer)
+            data, name = await export_questions(db, content, rows, fmt, date_from, date_to, head)
+    return web.Response(
+        body=data,
+        content_type=TYPES[fmt].split(";")[0],
+        charset="utf-8" if fmt == "csv" else None,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def setup(app: web.Application) -> None:

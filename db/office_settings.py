@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.schema import Locality
+from content.loader import Content
+from content.localities import province_code
+from content.schema import NATIONAL
 from db.office import Officer, OfficeSettings
 from db.officers import audit
 
@@ -71,14 +73,15 @@ class Letterhead:
         return data
 
 
-def scope_chain(locality_id: str | None, localities: Mapping[str, Locality]) -> list[str]:
-    """The scopes whose settings a document for this locality may take, nearest first."""
+def scope_chain(content: Content, locality_id: str | None) -> list[str]:
+    """The scopes whose settings a document for this locality may take, nearest first: the
+    locality, its province ("p:NN"), the national default."""
     chain: list[str] = []
-    if locality_id and locality_id != NATIONAL_SCOPE:
+    if locality_id and locality_id not in (NATIONAL_SCOPE, NATIONAL):
         chain.append(locality_id)
-        found = localities.get(locality_id)
-        if found is not None and found.province_code:
-            chain.append(f"p:{found.province_code}")
+        code = province_code(content, locality_id)
+        if code and f"p:{code}" not in chain:
+            chain.append(f"p:{code}")
     chain.append(NATIONAL_SCOPE)
     return chain
 
@@ -113,17 +116,15 @@ async def load(session: AsyncSession, chain: list[str]) -> Letterhead:
 
 
 async def load_for_locality(
-    session: AsyncSession, locality_id: str | None, localities: Mapping[str, Locality]
+    session: AsyncSession, content: Content, locality_id: str | None
 ) -> Letterhead:
-    return await load(session, scope_chain(locality_id, localities))
+    return await load(session, scope_chain(content, locality_id))
 
 
-async def load_for_officer(
-    session: AsyncSession, officer: Officer, localities: Mapping[str, Locality]
-) -> Letterhead:
-    """For an officer's documents: their locality's (or province's) settings; an unscoped
-    account's (admins, province-wide ones without a row) the national default."""
-    return await load_for_locality(session, officer.locality_id, localities)
+async def load_for_officer(session: AsyncSession, content: Content, officer: Officer) -> Letterhead:
+    """For an officer's documents: their locality's settings, else their province's, else the
+    national default (an unscoped account's, an admin's)."""
+    return await load_for_locality(session, content, officer.locality_id)
 
 
 async def saved_scopes(session: AsyncSession) -> list[OfficeSettings]:

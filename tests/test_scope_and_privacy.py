@@ -1,5 +1,6 @@
 """Trust in the dashboard's downloads: locality scope on every export and file route, phones
-and names masked for viewers in every export and transcript, and no live formulas in exports."""
+and names masked for viewers in every transcript, no citizen's phone or name in any export (for
+any role), and no live formulas in exports."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from sqlalchemy import select
 from app import keys
 from bot.messages import Address, Inbound, Kind
 from dashboard import exports
+from dashboard.documents import PHONE_HIDDEN
 from db.models import Question
-from db.reports import QuestionRow
+from db.office_settings import Letterhead
 from tests.test_web import PASSWORD
 from tests.web_client import csrf_of, login, web_client
 
@@ -112,7 +114,8 @@ def text_of(fmt: str, data: bytes) -> str:
             if cell.value is not None
         )
     document = Document(io.BytesIO(data))
-    return "\n".join(p.text for p in document.paragraphs)
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 # 1. Locality scope on exports and file routes
@@ -177,26 +180,23 @@ async def test_a_summary_export_holds_only_the_officers_locality(client):
         assert status == 200 and "Kiên Hải hỏi" in text and "Long Khánh hỏi" not in text, fmt
 
 
-# 2. Viewers: phones and names masked everywhere
+# 2. Phones and names: masked for viewers on screen, never printed in an export
 
 
-async def test_a_viewers_summary_exports_mask_phones_and_names(client):
+async def test_summary_exports_print_no_phone_and_mask_the_name_for_every_role(client):
     await citizen_asks(
         client, "v1", f"Tôi là {NAME}, số điện thoại {PHONE}, xin hỏi về vay vốn", name=NAME
     )
-    await login(client, "xem", PASSWORD)
-    for fmt in FORMATS:
-        status, text = await download(client, f"format={fmt}")
-        assert status == 200, fmt
-        assert PHONE not in text and NAME not in text, fmt
-        assert MASKED_PHONE in text and MASKED_NAME in text, fmt
-    await login(client, "admin", PASSWORD)  # officers and admins get the full text
-    for fmt in FORMATS:
-        status, text = await download(client, f"format={fmt}")
-        assert PHONE in text and NAME in text, fmt
+    for user in ("xem", "admin"):  # the documents are the same whoever downloads them
+        await login(client, user, PASSWORD)
+        for fmt in FORMATS:
+            status, text = await download(client, f"format={fmt}")
+            assert status == 200, fmt
+            assert PHONE not in text and NAME not in text and MASKED_PHONE not in text, fmt
+            assert PHONE_HIDDEN in text and MASKED_NAME in text, fmt
 
 
-async def test_a_viewers_session_minutes_mask_phones_and_names(client):
+async def test_session_minutes_print_no_phone_and_a_viewers_page_masks_them(client):
     question = await citizen_asks(
         client, "v2", f"Tôi là {NAME} ({PHONE}), xin xã sửa đường vào thôn", name=NAME
     )
@@ -208,8 +208,8 @@ async def test_a_viewers_session_minutes_mask_phones_and_names(client):
     for fmt in FORMATS:
         status, text = await download(client, f"format={fmt}&session={session_id}")
         assert status == 200, fmt
-        assert PHONE not in text and NAME not in text, fmt
-        assert MASKED_PHONE in text and MASKED_NAME in text, fmt
+        assert PHONE not in text and NAME not in text and MASKED_PHONE not in text, fmt
+        assert PHONE_HIDDEN in text and MASKED_NAME in text, fmt
 
 
 async def test_a_viewer_does_not_see_the_citizens_full_name_in_the_greeting_of_a_transcript(
@@ -247,30 +247,32 @@ async def test_citizen_text_starting_with_a_formula_sign_is_plain_text_in_xlsx_a
     assert not any(b"<f>" in sheet or b"<f " in sheet for sheet in sheets)
     cells = {
         cell.value: cell.data_type
-        for row in load_workbook(io.BytesIO(xlsx))["Chi tiết"].iter_rows()
+        for row in load_workbook(io.BytesIO(xlsx))["Tổng hợp"].iter_rows()
         for cell in row
     }
     for text in FORMULAS:
         assert cells.get(text) == "s", text
     body = (await (await client.get("/dashboard/export?format=csv")).read()).decode("utf-8-sig")
-    written = [row[3] for row in csv.reader(io.StringIO(body))][1:]
+    rows = list(csv.reader(io.StringIO(body)))
+    header = rows.index(exports.HEADERS)
+    written = [row[1] for row in rows[header + 1 :]]
     assert sorted(written) == sorted("'" + text for text in FORMULAS)
 
 
-def test_tab_and_carriage_return_at_the_start_are_neutralised_too(knowledge, tmp_path):
+def test_tab_and_carriage_return_at_the_start_are_neutralised_too(tmp_path):
     import datetime as dt
 
-    now = dt.datetime.now(dt.UTC)
     texts = ["\t=1+1", "\r=2+2", "Câu hỏi bình thường"]
-    rows = [
-        QuestionRow(i, now, text, None, "web", None, "moi", None) for i, text in enumerate(texts)
+    lines = [
+        exports.Line(i, text, "(không tên)", "", "Chưa phân loại", "", "", "07/12/2026", False)
+        for i, text in enumerate(texts)
     ]
-    content = knowledge.content
-    written = [r[3] for r in csv.reader(io.StringIO(exports.to_csv(content, rows).decode()))]
+    written = [r[1] for r in csv.reader(io.StringIO(exports.to_csv(lines, []).decode()))]
     assert "'\t=1+1" in written and "'\r=2+2" in written and "Câu hỏi bình thường" in written
     path = tmp_path / "x.xlsx"
-    path.write_bytes(exports.to_xlsx(content, rows, "thử"))
+    day = dt.date(2026, 12, 7)
+    path.write_bytes(exports.to_xlsx(Letterhead(), "BC", "Báo cáo", "thử", day, [], lines))
     detail = {
-        c.value: c.data_type for row in load_workbook(path)["Chi tiết"].iter_rows() for c in row
+        c.value: c.data_type for row in load_workbook(path)["Tổng hợp"].iter_rows() for c in row
     }
     assert detail["\t=1+1"] == "s" and detail["\r=2+2"] == "s"

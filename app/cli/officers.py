@@ -140,9 +140,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     async def work(session):  # type: ignore[no-untyped-def]
         if args.session is not None:
             found = await minutes(session, args.session)
-            return None if found is None else export_minutes(content, found, args.format)
+            if found is None:
+                return None
+            return await export_minutes(session, content, found, args.format)
         rows = await questions_for_report(session, date_from, date_to)
-        return export_questions(content, rows, args.format, date_from, date_to)
+        return await export_questions(session, content, rows, args.format, date_from, date_to)
 
     result = asyncio.run(with_session(settings, work))
     if result is None:
