@@ -333,9 +333,13 @@ async def _questions(session, content, found, area, start, end) -> None:  # type
         if q.sent_by_citizen and q.text.startswith(SELF_CHECK_SUMMARY):
             found.self_checks_saved += 1
     found.received = len(rows)
-    found.by_channel, found.by_topic = channels.most_common(), topics.most_common()
-    found.by_locality = places.most_common()
+    found.by_channel, found.by_topic, found.by_locality = map(_ranked, (channels, topics, places))
     found.median_answer = statistics.median(delays) if delays else None
+
+
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most first; equal counts by name, so a report reads the same every time."""
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 async def _announcements(session, found, area, start, end, answer_clips) -> None:  # type: ignore[no-untyped-def]
