@@ -115,7 +115,7 @@ async def assignees(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]
         .join(Officer, Officer.id == QuestionDesk.assignee_id)
         .where(QuestionDesk.question_id.in_(ids))
     )
-    return dict(rows.all().all())
+    return {i: name for i, name in rows.all()}
 
 
 async def acting_officers(session: AsyncSession) -> list[Officer]:
