@@ -135,13 +135,16 @@ def is_public(address: str) -> bool:
 
 async def vet_url(url: str, policy: FetchPolicy) -> list[tuple[int, str]]:
     """The addresses a URL may be fetched from, or MediaRefused."""
-    parts = urlsplit(url)
-    host = parts.hostname
+    try:  # a malformed address ("http://[", a port that is no number) is refused, not a 5xx
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise MediaRefused(f"malformed address: {exc}") from exc
     if parts.scheme not in ("http", "https") or not host:
         raise MediaRefused("not an http(s) address")
     if not policy.admits(host):
         raise MediaRefused(f"host {host} not in MEDIA_FETCH_HOSTS")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = port or (443 if parts.scheme == "https" else 80)
     addresses = await policy.resolve(host, port)
     if not addresses:
         raise MediaError(f"cannot resolve {host}")

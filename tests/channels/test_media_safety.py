@@ -164,6 +164,15 @@ async def test_zalo_attachment_from_an_unlisted_host_is_not_fetched(zalo, connec
     assert "path" not in message.payload["media"] and message.payload["media"]["error"]
 
 
+@pytest.mark.parametrize("url", ["http://[/voice1.m4a", "https://f.zdn.vn:port/voice1.m4a"])
+async def test_a_malformed_attachment_link_is_kept_without_its_file_not_a_5xx(zalo, url):
+    response = await send_audio(zalo, url)
+    assert response.status == 200
+    (message,) = await stored_messages(zalo)
+    assert message.payload["media"]["url"] == url
+    assert "path" not in message.payload["media"] and message.payload["media"]["error"]
+
+
 # ---- the guard ----------------------------------------------------------------------------
 async def test_a_redirect_to_an_unlisted_host_is_not_followed():
     hits: list[str] = []
