@@ -9,15 +9,26 @@ from dataclasses import dataclass
 from html import escape
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 
 from content.loader import Content
+from dashboard.documents import BODY_PT, FONT, OfficialDocument, official_sheet
+from db.office_settings import load_for_locality
 from db.reports import Figures, Period, place_name
 
 TITLE = "Báo cáo kết quả công tác truyền thông giảm nghèo"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TYPES = {"docx": DOCX, "xlsx": XLSX}
+DOCX_HEADERS = ("Nội dung", "Đơn vị tính", "Số liệu")
+XLSX_HEADERS = ("TT", *DOCX_HEADERS)
+ROMAN = ("I", "II", "III", "IV", "V", "VI")
+PERIOD_NOTE = "Kỳ báo cáo: {period} (theo giờ Việt Nam)."
+NOTE = (
+    "Ghi chú: câu hỏi tính theo ngày người dân gửi trong kỳ; kết quả trả lời tính đến hết ngày "
+    "cuối kỳ. Người đăng ký nhận thông báo là những người còn đăng ký, đã đăng ký trước khi hết "
+    "kỳ. Lượt tự kiểm tra là số lần người dân mở phần tự kiểm tra diện hỗ trợ."
+)
 
 
 class ReportInputError(ValueError):
@@ -68,6 +79,7 @@ def check_locality(content: Content, code: str | None) -> str | None:
 class Line:
     label: str
     value: int | str
+    unit: str = ""  # "câu hỏi", "người", "lượt"…
     sub: bool = False  # a breakdown of the line above it
 
 
@@ -89,73 +101,88 @@ def title_of(period: Period) -> str:
     return f"{TITLE} {period.title}"
 
 
+def summary_of(period: Period) -> str:
+    """The title after "Báo cáo" (trích yếu): "Kết quả công tác … tháng 11/2026"."""
+    return f"Kết quả công tác truyền thông giảm nghèo {period.title}"
+
+
+def today_vn() -> dt.date:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7)).date()
+
+
 def scope_text(f: Figures) -> str:
     return f"Địa bàn: {f.place}" if f.place else "Địa bàn: tất cả các địa phương"
 
 
 def sections(f: Figures) -> list[tuple[str, list[Line]]]:
-    """The report's figures, section by section, as every format states them."""
+    """The report's figures, section by section ("I", "II"… before each), in every format."""
+    q = "câu hỏi"
 
-    def breakdown(pairs: list[tuple[str, int]]) -> list[Line]:
-        return [Line(name, n, True) for name, n in pairs]
+    def each(title: str, pairs: list[tuple[str, int]]) -> list[Line]:
+        return [Line(title, ""), *(Line(name, n, q, True) for name, n in pairs)]
 
-    return [
+    named = [
         (
-            "1. Câu hỏi, ý kiến của người dân",
+            "Câu hỏi, ý kiến của người dân",
             [
-                Line("Số câu hỏi nhận được", f.received),
-                Line("Theo kênh", ""),
-                *breakdown(f.by_channel),
-                Line("Theo chủ đề", ""),
-                *breakdown(f.by_topic),
-                Line("Theo địa phương", ""),
-                *breakdown(f.by_locality),
+                Line("Số câu hỏi nhận được", f.received, q),
+                *each("Theo kênh", f.by_channel),
+                *each("Theo chủ đề", f.by_topic),
+                *each("Theo địa phương", f.by_locality),
             ],
         ),
         (
-            "2. Kết quả trả lời (tính đến hết kỳ báo cáo)",
+            "Kết quả trả lời (tính đến hết kỳ báo cáo)",
             [
-                Line("Bot trả lời tự động", f.by_bot),
-                Line("Cán bộ đã trả lời", f.by_officers),
-                Line("Chưa trả lời (đang chờ cán bộ)", f.still_open),
-                Line("Không cần cán bộ trả lời (ngoài phạm vi, đã đóng)", f.no_officer_needed),
+                Line("Bot trả lời tự động", f.by_bot, q),
+                Line("Cán bộ đã trả lời", f.by_officers, q),
+                Line("Chưa trả lời (đang chờ cán bộ)", f.still_open, q),
+                Line("Không cần cán bộ trả lời (ngoài phạm vi, đã đóng)", f.no_officer_needed, q),
                 Line("Thời gian cán bộ trả lời (trung vị)", duration_text(f.median_answer)),
             ],
         ),
         (
-            "3. Người dân được tiếp cận",
+            "Người dân được tiếp cận",
             [
-                Line("Số người dân đã nhắn tin", f.citizens),
-                Line("Số người đăng ký nhận thông báo (cuối kỳ)", f.subscribers),
+                Line("Số người dân đã nhắn tin", f.citizens, "người"),
+                Line("Số người đăng ký nhận thông báo (cuối kỳ)", f.subscribers, "người"),
             ],
         ),
         (
-            "4. Thông báo đã gửi",
+            "Thông báo đã gửi",
             [
-                Line("Số thông báo", f.announcements),
-                Line("Lượt người dân đã nhận", f.delivered, True),
-                Line("Lượt gửi không được", f.failed, True),
-                Line("Lượt không liên lạc được (đã chặn hoặc rời kênh)", f.unreachable, True),
-                Line("Lượt đang chờ gửi", f.waiting, True),
+                Line("Số thông báo", f.announcements, "thông báo"),
+                Line("Lượt người dân đã nhận", f.delivered, "lượt", True),
+                Line("Lượt gửi không được", f.failed, "lượt", True),
+                Line(
+                    "Lượt không liên lạc được (đã chặn hoặc rời kênh)", f.unreachable, "lượt", True
+                ),
+                Line("Lượt đang chờ gửi", f.waiting, "lượt", True),
             ],
         ),
         (
-            "5. Bản tin và âm thanh",
+            "Bản tin và âm thanh",
             [
-                Line("Số bản tin phát thanh đã làm", f.bulletins),
-                Line("Số clip âm thanh đã làm", f.clips),
-                Line("Lời đọc thông báo", f.announcement_clips, True),
-                Line("Bản ghi âm cán bộ tải lên", f.recordings, True),
+                Line("Số bản tin phát thanh đã làm", f.bulletins, "bản tin"),
+                Line("Số clip âm thanh đã làm", f.clips, "clip"),
+                Line("Lời đọc thông báo", f.announcement_clips, "clip", True),
+                Line("Bản ghi âm cán bộ tải lên", f.recordings, "clip", True),
             ],
         ),
         (
-            "6. Người dân tự kiểm tra diện hỗ trợ",
+            "Người dân tự kiểm tra diện hỗ trợ",
             [
-                Line("Số lượt tự kiểm tra", f.self_checks),
-                Line("Số kết quả người dân đồng ý lưu cho cán bộ", f.self_checks_saved, True),
+                Line("Số lượt tự kiểm tra", f.self_checks, "lượt"),
+                Line(
+                    "Số kết quả người dân đồng ý lưu cho cán bộ",
+                    f.self_checks_saved,
+                    "kết quả",
+                    True,
+                ),
             ],
         ),
     ]
+    return [(f"{n}. {title}", lines) for n, (title, lines) in zip(ROMAN, named, strict=True)]
 
 
 def file_name(f: Figures, fmt: str, code: str | None) -> str:
@@ -166,37 +193,70 @@ def file_name(f: Figures, fmt: str, code: str | None) -> str:
     return f"bao-cao-{when}{where}.{fmt}"
 
 
-def to_xlsx(f: Figures) -> bytes:
-    """One sheet of the figures, set up to print on A4."""
+def _rows(f: Figures) -> list[tuple[str, str, str, object]]:
+    """The table's rows: a section's numeral and heading, then its figures with their units."""
+    rows: list[tuple[str, str, str, object]] = []
+    for heading, lines in sections(f):
+        number, title = heading.split(". ", 1)
+        rows.append((number, title.upper(), "", ""))
+        rows += [("", ("- " if x.sub else "") + x.label, x.unit, x.value) for x in lines]
+    return rows
+
+
+async def _heading(session, content: Content, code: str | None):  # type: ignore[no-untyped-def]
+    """The letterhead of the report's locality (its province's, or the national one, as set)."""
+    return await load_for_locality(session, content, code)
+
+
+async def to_xlsx(session, content: Content, f: Figures, code: str | None) -> bytes:  # type: ignore[no-untyped-def]
+    """One sheet: the ND 30 heading, the figures as a table, the signer; A4."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Báo cáo"
-    sheet.append([title_of(f.period).upper()])
-    sheet.append([scope_text(f)])
-    sheet.append([])
-    sheet["A1"].font = Font(name="Times New Roman", size=13, bold=True)
-    for heading, lines in sections(f):
-        sheet.append([heading])
-        sheet.cell(sheet.max_row, 1).font = Font(name="Times New Roman", size=13, bold=True)
-        for line in lines:
-            sheet.append([("    " if line.sub else "") + line.label, line.value])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if not cell.font.bold:
-                cell.font = Font(name="Times New Roman", size=13)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.column_dimensions["A"].width = 62
-    sheet.column_dimensions["B"].width = 20
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "portrait"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins.left, sheet.page_margins.right = 30 / 25.4, 15 / 25.4
-    sheet.page_margins.top, sheet.page_margins.bottom = 20 / 25.4, 20 / 25.4
-    sheet.print_title_rows = "1:1"
+    head = await _heading(session, content, code)
+    lines = [scope_text(f), PERIOD_NOTE.format(period=f.period.title)]
+    rows = _rows(f)
+    header = official_sheet(
+        sheet,
+        head,
+        "BC",
+        "Báo cáo",
+        summary_of(f.period),
+        today_vn(),
+        lines,
+        XLSX_HEADERS,
+        rows,
+        (7, 52, 14, 14),
+    )
+    for offset, row in enumerate(rows, 1):
+        if row[0]:  # a section's heading
+            for column in (1, 2):
+                sheet.cell(header + offset, column).font = Font(name=FONT, size=BODY_PT, bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+async def to_docx(session, content: Content, f: Figures, code: str | None) -> bytes:  # type: ignore[no-untyped-def]
+    """The report in the ND 30/2020 format: heading, title, the figures section by section,
+    recipients and signer."""
+    head = await _heading(session, content, code)
+    doc = OfficialDocument(head, "BC", "Báo cáo", summary_of(f.period), today_vn())
+    doc.paragraph(f"({scope_text(f)})", italic=True, centred=True)
+    doc.paragraph(
+        "Thực hiện chế độ báo cáo định kỳ, kết quả công tác truyền thông giảm nghèo qua Cầu Nối "
+        f"{f.period.title} như sau:"
+    )
+    for heading, lines in sections(f):
+        number, title = heading.split(". ", 1)
+        doc.section(f"{number}. {title.upper()}")
+        doc.table(
+            DOCX_HEADERS,
+            [(("- " if x.sub else "") + x.label, x.unit, x.value) for x in lines],
+            (105, 30, 30),
+        )
+    doc.paragraph(NOTE, italic=True)
+    return doc.save()
 
 
 def bar_chart(pairs: list[tuple[str, int]], label: str) -> str:
@@ -220,21 +280,3 @@ def bar_chart(pairs: list[tuple[str, int]], label: str) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
-
-
-async def to_docx(session, f: Figures, code: str | None) -> bytes:  # type: ignore[no-untyped-def]
-    """The report as a document (until the ND 30 builder is in: a plain one)."""
-    from docx import Document
-
-    doc = Document()
-    doc.add_paragraph(title_of(f.period).upper())
-    doc.add_paragraph(scope_text(f))
-    for heading, lines in sections(f):
-        doc.add_paragraph(heading)
-        table = doc.add_table(rows=0, cols=2)
-        for line in lines:
-            cells = table.add_row().cells
-            cells[0].text, cells[1].text = line.label, str(line.value)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()

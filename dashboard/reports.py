@@ -129,10 +129,8 @@ async def download(request: web.Request) -> web.Response:
     fmt = request.match_info["fmt"]
     found, code = await _figures(request)
     async with request.config_dict[keys.SESSIONS]() as db:
-        if fmt == "xlsx":
-            data = files.to_xlsx(found)
-        else:
-            data = await files.to_docx(db, found, code)
+        write = files.to_xlsx if fmt == "xlsx" else files.to_docx
+        data = await write(db, request.config_dict[keys.CONTENT], found, code)
         period = found.period
         detail = {"from": period.start.isoformat(), "to": period.last.isoformat(), "format": fmt}
         await audit(db, request[OFFICER_KEY], "report_download", code, detail)

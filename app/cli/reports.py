@@ -54,9 +54,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(session):  # type: ignore[no-untyped-def]
         found = await figures(session, content, period, code, answer_clips(settings))
-        if args.format == "xlsx":
-            return files.to_xlsx(found)
-        return await files.to_docx(session, found, code)
+        write = files.to_xlsx if args.format == "xlsx" else files.to_docx
+        return await write(session, content, found, code)
 
     data = asyncio.run(with_session(settings, work))
     Path(args.output).write_bytes(data)
