@@ -13,6 +13,7 @@ from dashboard import (
     exports,
     inbox,
     login,
+    office,
     pronunciations,
     questions,
     reports,
@@ -32,6 +33,7 @@ PAGES = (
     reports,
     exports,
     self_checks,
+    office,
 )
 
 

@@ -286,7 +286,7 @@ GRID = Border(left=EDGE, right=EDGE, top=EDGE, bottom=EDGE)
 
 
 def _inch(mm: float) -> float:
-    return round(mm / 25.4, 3)
+    return round(mm / 25.4, 4)
 
 
 def _put(sheet: Worksheet, row: int, first: int, last: int, text: str, **font) -> None:  # type: ignore[no-untyped-def]
