@@ -282,6 +282,20 @@ async def figures(
         *await area.on(session, Bulletin.locality_id),
     )
     found.self_checks = await _self_checks(session, area, start, end)
+    saved = (
+        select(func.count()).select_from(Question).join(Message, Message.id == Question.message_id)
+    )
+    found.self_checks_saved = await session.scalar(  # as dashboard/self_checks.py lists them
+        saved.where(
+            Question.topic == "chuan_ngheo",
+            Question.sent_by_citizen.is_(True),
+            Question.text.startswith(SELF_CHECK_SUMMARY, autoescape=True),
+            Message.private.is_(True),
+            Question.created_at >= start,
+            Question.created_at < end,
+            *area.on_columns(Question.locality_id, Question.province_code),
+        )
+    )
     return found
 
 
@@ -291,27 +305,12 @@ async def _count(session: AsyncSession, model: Any, *conditions: Any) -> int:
 
 async def _questions(session, content, found, area, start, end) -> None:  # type: ignore[no-untyped-def]
     """Questions received in the period and how they stood at its end."""
-    rows = (
-        await session.execute(
-            select(
-                Question.channel,
-                Question.topic,
-                Question.locality_id,
-                Question.answered_by_bot,
-                Question.answered_by,
-                Question.answered_at,
-                Question.needs_officer,
-                Question.sent_by_citizen,
-                Question.status,
-                Question.text,
-                Question.created_at,
-            ).where(
-                Question.created_at >= start,
-                Question.created_at < end,
-                *area.on_columns(Question.locality_id, Question.province_code),
-            )
-        )
-    ).all()
+    query = select(Question).where(
+        Question.created_at >= start,
+        Question.created_at < end,
+        *area.on_columns(Question.locality_id, Question.province_code),
+    )
+    rows = list((await session.execute(query)).scalars())
     delays = []
     channels: Counter[str] = Counter()
     topics: Counter[str] = Counter()
@@ -330,8 +329,6 @@ async def _questions(session, content, found, area, start, end) -> None:  # type
             found.no_officer_needed += 1
         else:
             found.still_open += 1
-        if q.sent_by_citizen and q.text.startswith(SELF_CHECK_SUMMARY):
-            found.self_checks_saved += 1
     found.received = len(rows)
     found.by_channel, found.by_topic, found.by_locality = map(_ranked, (channels, topics, places))
     found.median_answer = statistics.median(delays) if delays else None
