@@ -98,6 +98,12 @@ def _rule(paragraph, cell_mm: float, line_mm: float) -> None:  # type: ignore[no
     ppr.append(border)
 
 
+def _grid(table, widths_mm: Sequence[float]) -> None:  # type: ignore[no-untyped-def]
+    """The columns' widths in the table's grid too (LibreOffice reads the grid, Word the cells)."""
+    for column, width in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(width)
+
+
 def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
     """The table's header row printed again at the top of each page."""
     trpr = row._tr.get_or_add_trPr()
@@ -179,6 +185,7 @@ class OfficialDocument:
         table.autofit = False
         _no_borders(table)
         left, right = table.rows[0].cells
+        _grid(table, widths)
         for cell, width in zip((left, right), widths, strict=True):
             cell.width = Mm(width)
         first = True
@@ -229,6 +236,7 @@ class OfficialDocument:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         widths = list(widths_mm or [TEXT_WIDTH_MM / len(headers)] * len(headers))
+        _grid(table, widths)
         for cell, header, width in zip(table.rows[0].cells, headers, widths, strict=True):
             cell.width = Mm(width)
             paragraph = cell.paragraphs[0]
@@ -252,6 +260,7 @@ class OfficialDocument:
         table.autofit = False
         _no_borders(table)
         left, right = table.rows[0].cells
+        _grid(table, (70, TEXT_WIDTH_MM - 70))
         left.width, right.width = Mm(70), Mm(TEXT_WIDTH_MM - 70)
         paragraph = left.paragraphs[0]
         self._spacing(paragraph, before=12)
