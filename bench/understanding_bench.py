@@ -123,6 +123,8 @@ def evaluate(
     for case in cases:
         u = understander.understand(case.text, locality=case.locality, stages=stages)
         answered = {u.answer.entry_id} if u.answer else set()
+        if u.decided_by == "current":  # today's entry first, the ended one it replaced a tap away
+            answered.add(u.also_asked[0].entry_id)
         choices = {entry for _, entry in u.household_choice}
         for tally in (total, by_style[case.style]):
             _count(tally, case, u, answered, choices)
@@ -177,7 +179,9 @@ def report(understander: Understander) -> str:
         f"Goal on each set: answered right ≥ {GOAL['right']}, answered wrong ≤ {GOAL['wrong']}, "
         f'out of scope declined ≥ {GOAL["declined"]}. "Answered right" counts an answer with '
         'an expected entry, and a reply that asks "hộ nghèo hay hộ cận nghèo?" with the expected '
-        "entry one tap away (counted apart in the next column).",
+        "entry one tap away (counted apart in the next column). An expected entry whose period "
+        "has ended counts as answered when the current entry that superseded it answers first "
+        "and the ended one is a tap away (content's `superseded_by`).",
         "",
         HEADER,
     ]

@@ -282,6 +282,16 @@ def load_content(root: Path | str | None = None) -> Content:
                 problems.append(
                     Problem(rel, f"{where}.related", "an entry cannot relate to itself")
                 )
+        for other in entry.superseded_by:
+            later = entries.get(other)
+            if entry.valid_to is None:
+                problems.append(Problem(rel, f"{where}.superseded_by", "needs valid_to"))
+            elif later is None:
+                problems.append(Problem(rel, f"{where}.superseded_by", f"unknown entry '{other}'"))
+            elif later.valid_to is not None and later.valid_to <= entry.valid_to:
+                problems.append(
+                    Problem(rel, f"{where}.superseded_by", f"'{other}' ends no later than this")
+                )
 
     standards = _load_standards(root, problems, sources, entries)
     legal_aid, supports_guide, contacts = _load_guides(root, problems, sources, entries, localities)

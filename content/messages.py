@@ -29,6 +29,7 @@ class Messages(BaseModel):
     decline_logged: Text = Field(min_length=1)
     # Understanding: "Xem thêm", the household type, out of scope, a personal legal problem
     btn_more: Text = Field(min_length=1)
+    btn_earlier_period: Text = Field(min_length=1)  # {date}: when the ended rule stopped
     ask_household: Text = Field(min_length=1)
     btn_household_poor: Text = Field(min_length=1)
     btn_household_near_poor: Text = Field(min_length=1)

@@ -93,6 +93,8 @@ class Entry(Strict):
     valid_to: dt.date | None
     note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
     related: tuple[str, ...] = ()
+    # Current entries that answer what this one did once its period has ended (valid_to).
+    superseded_by: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     # The day the content was last verified against its sources; overrides the file's `checked`.
     checked: dt.date | None = None

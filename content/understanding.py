@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from content.normalize import fold, nfc
 from content.opinion import SecondOpinion
@@ -22,6 +22,7 @@ OUTSIDE_SCORE = 0.36
 OUTSIDE_COVER = 0.12
 OUTSIDE_BOTH = 0.2
 # The stages that can be switched off to measure what each adds (bench/understanding_bench.py).
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")  # a year named in a message
 STAGES = ("reading", "second_opinion", "household", "foreign", "ask_kind")
 
 
@@ -110,7 +111,8 @@ class Understander:
         reads = "reading" in stages and reading.long and bool(reading.asks)
         groups = reading.profile.groups if "reading" in stages else frozenset()
         result = self.index.search(text, locality=locality, groups=groups)
-        result = self._without_ended_plans(result, locality, today or dt.date.today())
+        today = today or dt.date.today()
+        result = self._without_ended_plans(result, locality, today)
         similar: dict[str, float] = {}
         if "second_opinion" in stages and result.candidates:
             ids = [m.entry_id for m in result.candidates]
@@ -132,9 +134,15 @@ class Understander:
         if answer is None and result.best is not None and (reads or similar):
             answer = self._voted(reading, result, similar, ask, asked)
             decided_by = "votes" if answer else decided_by
+        superseded: Match | None = None
+        if answer is not None:
+            answer, superseded = self._current_for(answer, text, today)
+            decided_by = "current" if superseded else decided_by
         also: tuple[Match, ...] = ()
         if reads and len(reading.asks) > 1:
             also = self._other_asks(reading, locality, groups)
+        if superseded is not None:  # the ended period's entry, one tap away
+            also = (superseded, *also)
         suggestions = () if answer else result.suggestions
         choice: tuple[tuple[str, str], ...] = ()
         if answer is not None and "household" in stages:
@@ -155,6 +163,22 @@ class Understander:
         return Understanding(
             reading, result, answer, suggestions, choice, also, decided_by, stages, foreign
         )
+
+    def _current_for(self, answer: Match, text: str, today: dt.date) -> tuple[Match, Match | None]:
+        """An entry whose period has ended gives way to the current entry that superseded it
+        (its `superseded_by`), unless the message names a year of that period: nothing expired
+        is the first answer to a general question. Returns the answer and the one it replaced."""
+        entry = self.index.content.entries[answer.entry_id]
+        if not entry.superseded_by or entry.valid_to is None or entry.valid_to >= today:
+            return answer, None
+        named = [int(year) for year in YEAR.findall(text)]
+        if any(entry.valid_from.year <= year <= entry.valid_to.year for year in named):
+            return answer, None
+        for other in entry.superseded_by:
+            later = self.index.content.entries[other]
+            if later.valid_to is None or later.valid_to >= today:
+                return replace(answer, entry_id=other, question=later.questions[0]), answer
+        return answer, None
 
     def _speaking_of(self, result: SearchResult, foreign: tuple[str, ...]) -> Match | None:
         """Among the first candidates, one good enough to answer that speaks of the subject

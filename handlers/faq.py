@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.messages import Button, Reply
-from content.schema import NATIONAL, Entry
+from content.schema import NATIONAL, Entry, vn_date
 from content.understanding import understander_for
 from db.models import Question, QuestionStatus
 from handlers import legal_aid
@@ -20,12 +20,18 @@ ENTRIES_PER_PAGE = 8
 _HIDDEN_FROM_TOPIC_MENU = {"dia_phuong"}
 
 
-def answer_entry(ctx: Context, entry: Entry, also: tuple[str, ...] = ()) -> Reply:
-    """The short answer with its source; "Xem thêm" for the details, the other questions the
-    citizen asked in the same message, then related entries."""
+def answer_entry(
+    ctx: Context, entry: Entry, also: tuple[str, ...] = (), earlier: Entry | None = None
+) -> Reply:
+    """The short answer with its source; "Xem thêm" for the details, the rule of the period
+    that ended when this entry superseded it (`earlier`), the other questions the citizen asked
+    in the same message, then related entries."""
     buttons = []
     if ctx.content.has_details(entry, ctx.today):
         buttons.append(Button(ctx.msgs.btn_more, f"more:{entry.id}"))
+    if earlier is not None and earlier.valid_to is not None:
+        label = ctx.msgs.btn_earlier_period.format(date=vn_date(earlier.valid_to))
+        buttons.append(Button(label, f"faq:{earlier.id}"))
     shown = [i for i in also if i in ctx.content.entries and i != entry.id][:2]
     shown += [r for r in entry.related if r in ctx.content.entries and r not in shown]
     buttons += [Button(_short(ctx.content.entries[r].questions[0]), f"faq:{r}") for r in shown[:2]]
@@ -180,7 +186,10 @@ async def answer_text(ctx: Context, text: str) -> list[Reply]:
     if answer:
         ctx.data.pop("pending_question", None)
         also = tuple(m.entry_id for m in understood.also_asked)
-        return [answer_entry(ctx, ctx.content.entries[answer.entry_id], also)]
+        earlier = None
+        if understood.decided_by == "current":  # an ended rule's successor answers first
+            earlier, also = ctx.content.entries[also[0]], also[1:]
+        return [answer_entry(ctx, ctx.content.entries[answer.entry_id], also, earlier)]
     if legal:
         return legal_aid.problem(ctx)
     if outside:

@@ -145,3 +145,20 @@ def test_content_check_command_passes_on_real_content():
     result = run_cli("content", "check")
     assert result.returncode == 0, result.stderr
     assert "Content OK" in result.stdout
+
+
+def test_superseded_by_must_name_a_later_entry_of_an_ended_one(content_copy):
+    ended = {**GOOD_ENTRY, "id": "zz-cu", "valid_to": "2025-12-31"}
+    write_faq(
+        content_copy,
+        [
+            {**ended, "superseded_by": ["khong-co"]},
+            {**GOOD_ENTRY, "id": "zz-mo", "superseded_by": ["zz-moi"]},
+            {**GOOD_ENTRY, "id": "zz-moi", "valid_to": "2025-06-30"},
+            {**ended, "id": "zz-cu-2", "superseded_by": ["zz-moi"]},
+        ],
+    )
+    problems = problems_of(content_copy)
+    assert any("zz-cu)" in p and "unknown entry 'khong-co'" in p for p in problems)
+    assert any("zz-mo)" in p and "needs valid_to" in p for p in problems)
+    assert any("zz-cu-2)" in p and "'zz-moi' ends no later than this" in p for p in problems)

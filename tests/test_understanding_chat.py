@@ -109,3 +109,20 @@ async def test_a_land_dispute_goes_to_free_legal_aid_with_the_hotline(chat):
     assert "trợ giúp pháp lý miễn phí" in chat.text
     assert "1800" in chat.text
     assert any("được giúp miễn phí" in label for label in chat.labels)
+
+
+async def test_a_general_question_gets_todays_programme_first_and_the_ended_one_a_tap_away(chat):
+    await chat.say("chương trình giảm nghèo là gì")
+    assert chat.faq_id == "chuong-trinh-gop-2026-2035-la-gi"
+    assert "2026–2035" in first_paragraph(chat.text)
+    assert "Quy định cũ (đến 31/12/2025)" in chat.labels
+    await chat.press("Quy định cũ (đến 31/12/2025)")
+    assert chat.faq_id == "chuong-trinh-giam-ngheo-la-gi"
+    assert "áp dụng đến ngày 31/12/2025" in chat.text  # the ended rule says so
+
+
+async def test_naming_a_year_of_the_ended_period_gets_that_periods_answer(chat):
+    await chat.say("chương trình mục tiêu quốc gia giảm nghèo bền vững là gì")
+    assert chat.faq_id == "chuong-trinh-gop-2026-2035-la-gi"
+    await chat.say("chương trình mục tiêu quốc gia giảm nghèo bền vững 2021-2025 là gì")
+    assert chat.faq_id == "chuong-trinh-giam-ngheo-la-gi"
