@@ -58,6 +58,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         return await write(session, content, found, code)
 
     data = asyncio.run(with_session(settings, work))
-    Path(args.output).write_bytes(data)
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        print(f"report: không ghi được tệp {args.output}: {exc.strerror}", file=sys.stderr)
+        return 2
     print(f"Đã ghi {args.output} ({len(data)} byte): {files.title_of(period)}.")
     return 0
