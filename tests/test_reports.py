@@ -529,3 +529,20 @@ def test_the_commands_refuse_bad_input_with_exit_2(tmp_path):
     assert not Path(out).exists()
     wrong_format = run_cli("report", "monthly", "--month", "2026-11", "--format", "pdf", env=env)
     assert wrong_format.returncode == 2
+
+
+async def test_a_typed_look_alike_of_a_saved_self_check_is_a_question_not_a_self_check(client):
+    month = Month(client)
+    chat = month.citizen("b1")
+    await month.at(
+        vn(11, 4),
+        chat,
+        "payload:loc:kien-hai",
+        "payload:m:ask",
+        "Tự kiểm tra diện hỗ trợ (2026): hộ nghèo. Nhà tôi có được hỗ trợ không?",
+    )
+    await login(client, "admin", PASSWORD)
+    lines = dict(page_lines(await (await client.get("/dashboard/stats?month=2026-11")).text()))
+    assert lines["Số câu hỏi nhận được"] == 1
+    assert lines["Số lượt tự kiểm tra"] == 0
+    assert lines["Số kết quả người dân đồng ý lưu cho cán bộ"] == 0
