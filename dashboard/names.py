@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
 from content.loader import Content
-from content.localities import locality_name
+from content.localities import PLACES
 from content.normalize import fold
 from dashboard.announcements import CHANNEL_LABELS
 
@@ -15,9 +16,20 @@ def channel_name(channel: str | None) -> str:
     return CHANNEL_LABELS.get(channel or "", channel or "")
 
 
+@functools.lru_cache(maxsize=4096)
+def _unit_name(code: str) -> str | None:
+    """An administrative unit's name by its code (a walk over every unit: kept once found)."""
+    return PLACES.describe(code)
+
+
 def place_names(content: Content, ids: Iterable[str | None]) -> dict[str, str]:
     """Stored locality (a content id, "p:NN" or "w:NNNNN") -> the name an officer reads."""
-    return {i: locality_name(content, i) or i for i in set(ids) if i}
+    names = {}
+    for i in set(ids):
+        if i:
+            loc = content.localities.get(i)
+            names[i] = loc.name if loc is not None else (_unit_name(i) or i)
+    return names
 
 
 def _words(text: str) -> str:

@@ -435,6 +435,22 @@ async def test_places_and_channels_are_shown_by_name_not_code(client):
     assert "<dd>Huyện Kiên Hải</dd>" in page and "(web chat)" in page
 
 
+async def test_a_commune_typed_by_the_citizen_is_named_and_found_by_its_name(client):
+    """A citizen who typed their commune has it stored as today's unit code ("w:31108")."""
+    typed = await asks(client, "p2", "Xin hỏi về đèn đường ở thôn 5", locality=None)
+    async with client.server.app[keys.SESSIONS]() as db:
+        await db.execute(
+            update(Question)
+            .where(Question.id == typed.id)
+            .values(locality_id="w:31108", province_code="91")
+        )
+        await db.commit()
+    await login(client, "admin", PASSWORD)
+    html = await inbox(client)
+    assert "<td>Đặc khu Kiên Hải, Tỉnh An Giang</td>" in html and "w:31108" not in html
+    assert groups_on(await inbox(client, "?locality=dac khu kien hai")) == [{typed.id}]
+
+
 @pytest.mark.parametrize(
     "typed", ["kien hai", "Kiên Hải", "KIÊN HẢI", "huyen kien hai", "kien-hai"]
 )
