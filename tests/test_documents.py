@@ -304,6 +304,11 @@ async def test_the_minutes_hold_attendees_the_table_conclusions_and_the_settings
     assert int(book["Tổng hợp"].page_setup.paperSize) == 9  # A4
     audit = await audit_rows(client, "dialogue_minutes")
     assert [a.target for a in audit] == [session_id]
+    await login(client, "xem", PASSWORD)  # a viewer reads the minutes' content, changes nothing
+    token = await csrf_of(client, path)
+    assert "Các hộ dân thôn 2" in await (await client.get(path)).text()
+    refused = await client.post(f"{path}/minutes", data={"csrf": token, "attendees": "Không ai"})
+    assert refused.status == 403
 
 
 async def audit_rows(client, action: str) -> list[AuditEntry]:
