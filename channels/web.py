@@ -43,7 +43,7 @@ SHOWN = 40
 SETTLE = dt.timedelta(seconds=1)
 BAD_AFTER = "Tham số after phải là số thứ tự của một tin nhắn (số nguyên không âm)."
 EXPIRED = "Phiên trò chuyện đã hết hạn. Bạn hãy tải lại trang."
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # messages.id is a 32-bit integer (PostgreSQL refuses a larger one)
 
 
 def _serializer(app: web.Application) -> URLSafeSerializer:
@@ -151,10 +151,10 @@ class WebChannel:
         to ask after next time, so nothing is missed or listed twice."""
         visitor = _visitor(request)
         if visitor is None:
-            return _json({"error": EXPIRED}, 403)
+            raise web.HTTPForbidden(text=EXPIRED)  # (refusals are the site's error pages)
         raw = request.query.get("after", "")
-        if not re.fullmatch(r"[0-9]{1,19}", raw) or int(raw) > MAX_ID:
-            return _json({"error": BAD_AFTER}, 400)
+        if not re.fullmatch(r"[0-9]{1,10}", raw) or int(raw) > MAX_ID:
+            raise web.HTTPBadRequest(text=BAD_AFTER)
         after = int(raw)
         messages = await self._messages(visitor["uid"], after)
         localities = request.config_dict[keys.CONTENT].localities
@@ -292,5 +292,5 @@ def _settled(messages: list[Message]) -> list[Message]:
     return shown
 
 
-def _json(data: dict[str, Any], status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, headers={"Cache-Control": "no-store"})
+def _json(data: dict[str, Any]) -> web.Response:
+    return web.json_response(data, headers={"Cache-Control": "no-store"})
