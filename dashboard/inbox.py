@@ -15,7 +15,7 @@ from content.normalize import fold
 from content.understanding import understander_for
 from dashboard import helpdesk, notices, replies
 from dashboard.access import OFFICER_KEY, require_role
-from dashboard.grouping import Asked, group_ids
+from dashboard.grouping import Asked, group_ids, understood_entry
 from dashboard.helpdesk import assignable
 from dashboard.names import channel_name, localities_named, place_names
 from dashboard.privacy import mask, masks_for
@@ -199,12 +199,20 @@ async def inbox(request: web.Request) -> web.StreamResponse:
         Asked(q.id, q.text, q.normalized_text, q.locality_id, q.topic, q.matched_faq_id)
         for q, _ in rows
     ]
-    groups = group_ids(asked, understander_for(index), index.content, labels)
+    understander = understander_for(index)
+    groups = group_ids(asked, understander, index.content, labels)
+    by_id = {a.id: a for a in asked}
     query = urlencode({k: v for k, v in request.query.items() if k != "page"})
     response = render_page(
         request,
         "inbox.html",
-        groups=[[items[i] for i in group] for group in groups],
+        groups=[
+            {
+                "items": [items[i] for i in group],
+                "about": _about(understander, index.content, [by_id[i] for i in group]),
+            }
+            for group in groups
+        ],
         f=f,
         counts=counts,
         overdue=overdue,
@@ -223,6 +231,17 @@ async def inbox(request: web.Request) -> web.StreamResponse:
         notice=notices.take(request),
     )
     return notices.shown(request, response)
+
+
+def _about(understander, content, group: list[Asked]) -> str:  # type: ignore[no-untyped-def]
+    """What the bot understood a group of several questions to ask: its entry's question."""
+    if len(group) < 2:
+        return ""
+    for a in group:
+        entry_id = a.matched or understood_entry(understander, a.text, a.locality)
+        if entry_id in content.entries:
+            return content.entries[entry_id].questions[0]
+    return ""
 
 
 async def _latest_deliveries(db, question_ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]

@@ -342,7 +342,7 @@ async def test_overdue_questions_are_highlighted_and_counted_at_the_settings_bou
 # Grouping similar questions
 
 
-async def test_a_tuition_question_is_not_grouped_with_loan_questions(client):
+async def test_a_tuition_question_is_not_grouped_with_loan_questions(client, knowledge):
     """The old grouping put these under one answer box (their words overlap 87 %); the bot
     answers them with different entries of different topics (credit, education)."""
     loan = await asks(client, "g1", LOANS)
@@ -353,7 +353,11 @@ async def test_a_tuition_question_is_not_grouped_with_loan_questions(client):
     await login(client, "kienhai", PASSWORD)
     html = await inbox(client)
     assert groups_on(html) == [{tuition.id}, {loan.id, loan_again.id}]
-    assert "2 câu hỏi giống nhau" in html
+    loans_entry = knowledge.content.entries["vay-von-ho-can-ngheo"]
+    assert (
+        f'2 câu hỏi giống nhau <small class="muted">(bot hiểu là: «{loans_entry.questions[0]}»)'
+        in html
+    )
 
 
 async def test_the_same_question_from_two_localities_is_not_grouped(client):
@@ -532,3 +536,20 @@ async def test_viewers_read_the_inbox_masked_and_cannot_act(client):
     token = CSRF.search(html).group(1)
     saved = await client.post("/dashboard/replies", data={"csrf": token, "title": "x", "body": "y"})
     assert saved.status == 403
+
+
+async def test_answering_and_changing_a_status_say_what_was_done(client):
+    first = await asks(client, "k1", LOANS)
+    second = await asks(client, "k2", LOANS.lower())
+    await login(client, "kienhai", PASSWORD)
+    token = CSRF.search(await inbox(client)).group(1)
+    data = [("csrf", token), ("question", str(first.id)), ("question", str(second.id))]
+    answered = await client.post(
+        "/dashboard/answer", data=[*data, ("answer", "Có, hỏi tổ vay vốn.")]
+    )
+    assert notice_of(await answered.text()) == "Đã gửi câu trả lời chung cho 2 câu hỏi."
+    page = f"/dashboard/questions/{first.id}"
+    changed = await post_form(client, f"{page}/status", {"status": "chuyen_doi_thoai"}, page=page)
+    assert notice_of(await changed.text()) == (
+        f"Đã đổi trạng thái câu hỏi số {first.id} sang «Chuyển đối thoại»."
+    )
