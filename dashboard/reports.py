@@ -6,7 +6,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from app import keys
 from content.localities import province_code
@@ -59,9 +59,9 @@ async def _choices(db, content, officer: Officer) -> list[tuple[str, str]]:  # t
     """The localities the officer may choose: the content's, and those questions came from."""
     codes = [loc.id for loc in content.localities.values() if loc.id != NATIONAL]
     rows = await db.execute(
-        select(distinct(Question.locality_id), Question.province_code).where(
-            *scope_conditions(officer)
-        )
+        select(Question.locality_id, Question.province_code)
+        .where(*scope_conditions(officer))
+        .distinct()
     )
     for code, province in rows.all():
         codes += [c for c in (f"p:{province}" if province else None, code) if c]

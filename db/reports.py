@@ -221,7 +221,7 @@ class _Area:
             return []
         if self.province is None:
             return [column == self.code]
-        codes = (await session.execute(select(distinct(column)))).scalars()
+        codes = (await session.execute(select(column).distinct())).scalars()
         inside = [c for c in codes if c and province_code(self.content, c) == self.province]
         return [column.in_(inside)]
 
