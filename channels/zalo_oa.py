@@ -20,13 +20,13 @@ from bot.channel import Capabilities, DeliveryError, Hub, StillHandling
 from bot.messages import Address, Inbound, Kind, Reply, storable
 from channels import zalo_oa_api as api
 from channels.media import keep_media
+from channels.webhooks import read_body
 from channels.zalo_oa_tokens import TokenError, TokenStore
 from db.conversations import by_address
 from db.models import Message
 
 log = logging.getLogger(__name__)
 NAME = "zalo"  # stored in citizens.channel and outbox.channel: never renamed
-MAX_EVENT_BYTES = 64 * 1024
 
 
 class ZaloOAChannel:
@@ -65,13 +65,7 @@ class ZaloOAChannel:
     # ---- inbound --------------------------------------------------------------------------
     async def webhook(self, request: web.Request) -> web.Response:
         """POST /zalo/webhook: signed, fresh, known events are stored, then answered 200."""
-        if request.content_length is not None and request.content_length > MAX_EVENT_BYTES:
-            raise web.HTTPRequestEntityTooLarge(
-                max_size=MAX_EVENT_BYTES, actual_size=request.content_length
-            )
-        raw = await request.read()
-        if len(raw) > MAX_EVENT_BYTES:
-            raise web.HTTPRequestEntityTooLarge(max_size=MAX_EVENT_BYTES, actual_size=len(raw))
+        raw = await read_body(request)
         sent = request.headers.get(api.SIGNATURE_HEADER, "").removeprefix("mac=").strip()
         if not sent:
             raise web.HTTPUnauthorized(text="missing signature")

@@ -75,7 +75,7 @@ def _forbidden(name: str, imported: str) -> bool:
     if name in LEAVES:
         return not _within(imported, ALLOWED["leaves"])
     if other == wing:  # an adapter uses its own parts and the shared media module only
-        shared = ("channels", "channels.media")
+        shared = ("channels", "channels.media", "channels.webhooks")
         return (
             wing == "channels" and imported not in shared and _adapter(name) != _adapter(imported)
         )
