@@ -224,6 +224,12 @@ async def test_the_webhook_refuses_a_missing_or_wrong_secret(webhook, fake):
     assert await rows(webhook, Message) == [] and fake.sent() == []
 
 
+async def test_an_event_too_large_to_be_one_is_refused_with_413(webhook, fake):
+    ba = ZaloChat(webhook, fake)
+    assert (await ba.post(zalo_bot_text("a" * 200_000))).status == 413
+    assert await rows(webhook, Message) == [] and fake.sent() == []
+
+
 async def test_wrapped_and_flat_bodies_are_both_answered(webhook, fake):
     ba = ZaloChat(webhook, fake)
     assert "Nguồn:" in "\n".join(await ba.says("ho ngheo vay von toi da bao nhieu", wrapped=True))
