@@ -159,7 +159,7 @@ def main() -> None:
 
     import uvloop
 
-    from bench import audio_bench, crash_bench, scale_bench, zalo_bench
+    from bench import audio_bench, crash_bench, scale_bench, sqlite_variants, zalo_bench
 
     # The bots run on uvloop, as `serve` does; the bare bot shares the same loop.
     telegram = uvloop.run(telegram_bench.main())
@@ -167,6 +167,7 @@ def main() -> None:
     scale = asyncio.run(scale_bench.main())
     crashes = asyncio.run(crash_bench.main())
     audio = asyncio.run(audio_bench.main())
+    variants = sqlite_variants.main()
     startup = startup_section()
     report = evaluate(index, devset)
     heldout = evaluate(index, load_heldout())
@@ -193,6 +194,11 @@ def main() -> None:
         *zalo_bench.table(zalo),
         "",
         *analysis(telegram),
+        "",
+        "## SQLite shortcuts: `db/sqlite_inline.py` and `db/rows.py`, with and without "
+        "(`bench/sqlite_variants.py`)",
+        "",
+        *sqlite_variants.table(variants),
         "",
         "## Steady load on `serve` workers: SQLite and PostgreSQL, 1 and 2 workers "
         "(`bench/scale_bench.py`)",
