@@ -175,8 +175,8 @@ class Understander:
         if any(entry.valid_from.year <= year <= entry.valid_to.year for year in named):
             return answer, None
         for other in entry.superseded_by:
-            later = self.index.content.entries[other]
-            if later.valid_to is None or later.valid_to >= today:
+            later = self.index.content.entries.get(other)  # content built in code may omit it
+            if later is not None and (later.valid_to is None or later.valid_to >= today):
                 return replace(answer, entry_id=other, question=later.questions[0]), answer
         return answer, None
 
