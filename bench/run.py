@@ -69,7 +69,12 @@ def synthetic_content(content, n: int, seed: int = 7):
         extra = lambda: " ".join(rng.sample(words, 3))  # noqa: E731
         questions = tuple(f"{q} {extra()} mã {i}" for q in base.questions)
         entry = base.model_copy(
-            update={"id": f"{base.id}-s{i}", "questions": questions, "related": (), "superseded_by": ()}
+            update={
+                "id": f"{base.id}-s{i}",
+                "questions": questions,
+                "related": (),
+                "superseded_by": (),
+            }
         )
         entries[entry.id] = entry
     return dataclasses.replace(content, entries=entries)
