@@ -311,8 +311,22 @@ def security_section() -> str:
     return security_bench.run()
 
 
+def sqlite_section() -> str:
+    from bench import sqlite_variants
+
+    return "\n".join(
+        [
+            "## SQLite shortcuts: `db/sqlite_inline.py` and `db/rows.py`, with and without "
+            "(`bench/sqlite_variants.py`)",
+            "",
+            *sqlite_variants.table(sqlite_variants.main()),
+            "",
+        ]
+    )
+
+
 def refresh(names: list[str]) -> None:
-    """Recomputes only the named sections (understanding, security, ask, startup) and puts
+    """Recomputes only the named sections (understanding, security, ask, startup, sqlite) and puts
     each in place of its namesake in RESULTS.md, noting when; the other sections stay as their
     last full run measured them."""
     knowledge = load_knowledge(Settings())
@@ -321,6 +335,7 @@ def refresh(names: list[str]) -> None:
         "security": security_section,
         "ask": lambda: ask_section(knowledge),
         "startup": startup_section,
+        "sqlite": sqlite_section,
     }
     out = ROOT / "bench" / "RESULTS.md"
     text = out.read_text(encoding="utf-8")
