@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from bot.channel import Registry
 from channels.zalo_bot import ZaloBotChannel
 from db.models import Citizen, Message, OutboxMessage, Question
 from db.officers import create_officer
+from tests.channels.quiet import new_since
 from tests.factories import ZALO_BOT_CHAT as CHAT
 from tests.factories import ZALO_BOT_HEADER as HEADER
 from tests.factories import ZALO_BOT_SECRET as SECRET
@@ -107,16 +107,8 @@ class ZaloChat:
 
     async def replies(self, quiet: float = 0.4, seconds: float = 10) -> list[str]:
         """The messages sent to this chat since the last look, once the bot has gone quiet."""
-        deadline = time.monotonic() + seconds
-        count, changed = self.seen, time.monotonic()
-        while time.monotonic() < deadline:
-            now = len(self.mine())
-            if now != count:
-                count, changed = now, time.monotonic()
-            elif now > self.seen and time.monotonic() - changed >= quiet:
-                break
-            await asyncio.sleep(0.05)
-        new, self.seen = self.mine()[self.seen :], len(self.mine())
+        new = await new_since(self.mine, self.seen, quiet, seconds)
+        self.seen += len(new)
         return new
 
     def mine(self) -> list[str]:

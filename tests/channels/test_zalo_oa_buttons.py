@@ -6,8 +6,6 @@ button. Against our fake OpenAPI, which refuses a template the real one would re
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,6 +18,7 @@ from app.settings import Settings
 from channels import zalo_oa_api
 from db.models import Citizen
 from db.outbox import enqueue
+from tests.channels.quiet import new_since
 from tests.fakes.zalo_api import FakeZalo
 
 APP_ID, APP_SECRET, OA_KEY = "1234567890123456789", "app-secret", "oa-secret-key"
@@ -74,16 +73,8 @@ class OAChat:
 
     async def receives(self, quiet: float = 0.4, seconds: float = 10) -> list[dict]:
         """The messages sent since the last look, once the OA has gone quiet."""
-        deadline = time.monotonic() + seconds
-        count, changed = self.seen, time.monotonic()
-        while time.monotonic() < deadline:
-            now = len(self.mine())
-            if now != count:
-                count, changed = now, time.monotonic()
-            elif now > self.seen and time.monotonic() - changed >= quiet:
-                break
-            await asyncio.sleep(0.05)
-        new, self.seen = self.mine()[self.seen :], len(self.mine())
+        new = await new_since(self.mine, self.seen, quiet, seconds)
+        self.seen += len(new)
         return new
 
     def mine(self) -> list[dict]:
