@@ -5,10 +5,11 @@ what each stage of content/understanding.py adds. `python bench/understanding_be
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -120,7 +121,9 @@ def evaluate(
     understander: Understander, cases: list[Case], stages: frozenset[str] = frozenset(STAGES)
 ) -> tuple[Tally, dict[str, Tally]]:
     total, by_style = Tally(), defaultdict(Tally)
+    entries = understander.index.content.entries
     for case in cases:
+        case = replace(case, expect=case.expect | _successors(entries, case.expect))
         u = understander.understand(case.text, locality=case.locality, stages=stages)
         answered = {u.answer.entry_id} if u.answer else set()
         if u.decided_by == "current":  # today's entry first, the ended one it replaced a tap away
@@ -129,6 +132,18 @@ def evaluate(
         for tally in (total, by_style[case.style]):
             _count(tally, case, u, answered, choices)
     return total, dict(by_style)
+
+
+def _successors(entries, expect: frozenset[str]) -> frozenset[str]:
+    """The current entries that superseded an expected entry whose period has ended: where
+    the rule has changed, today's entry is the right answer."""
+    today = dt.date.today()
+    found: set[str] = set()
+    for entry_id in expect:
+        entry = entries.get(entry_id)
+        if entry is not None and entry.valid_to is not None and entry.valid_to < today:
+            found.update(entry.superseded_by)
+    return frozenset(found)
 
 
 def _count(tally: Tally, case: Case, u, answered: set[str], choices: set[str]) -> None:
@@ -180,8 +195,8 @@ def report(understander: Understander) -> str:
         f'out of scope declined ≥ {GOAL["declined"]}. "Answered right" counts an answer with '
         'an expected entry, and a reply that asks "hộ nghèo hay hộ cận nghèo?" with the expected '
         "entry one tap away (counted apart in the next column). An expected entry whose period "
-        "has ended counts as answered when the current entry that superseded it answers first "
-        "and the ended one is a tap away (content's `superseded_by`).",
+        "has ended counts as answered when a current entry that superseded it answers (content's "
+        "`superseded_by`): where the rule has changed, today's entry is the right answer.",
         "",
         HEADER,
     ]
