@@ -154,10 +154,10 @@ class Understander:
         if foreign and (answer is not None or suggestions):
             # Asked about a subject outside the programme: only an entry that speaks of it
             # may answer or be suggested.
-            if answer is not None and not self._speaks_of(answer.entry_id, foreign):
+            if answer is not None and not self.speaks_of(answer.entry_id, foreign):
                 answer, choice, decided_by = self._speaking_of(result, foreign), (), "foreign"
                 suggestions = () if answer else result.suggestions
-            suggestions = tuple(m for m in suggestions if self._speaks_of(m.entry_id, foreign))
+            suggestions = tuple(m for m in suggestions if self.speaks_of(m.entry_id, foreign))
             if answer is not None or suggestions:
                 foreign = ()
         return Understanding(
@@ -188,12 +188,12 @@ class Understander:
             if (
                 match.score >= th.answer
                 and match.coverage >= th.answer_coverage
-                and self._speaks_of(match.entry_id, foreign)
+                and self.speaks_of(match.entry_id, foreign)
             ):
                 return match
         return None
 
-    def _speaks_of(self, entry_id: str, phrases: tuple[str, ...]) -> bool:
+    def speaks_of(self, entry_id: str, phrases: tuple[str, ...]) -> bool:
         """Whether the entry's questions, keywords or answer hold every one of `phrases`."""
         spoken = self._spoken.get(entry_id)
         if spoken is None:

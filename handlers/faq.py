@@ -10,12 +10,13 @@ from content.schema import NATIONAL, Entry, vn_date
 from content.understanding import understander_for
 from db.models import Question, QuestionStatus
 from handlers import legal_aid
-from handlers.intents import is_legal_problem
+from handlers.intents import legal_problems
 from handlers.menu import menu
 from handlers.routing import Router, Stage
 
 TOPICS_PER_PAGE = 8
 ENTRIES_PER_PAGE = 8
+LEGAL_AID_TOPIC = "tro_giup_phap_ly"
 # The local-plan topic is reached through the citizen's locality, not the general list.
 _HIDDEN_FROM_TOPIC_MENU = {"dia_phuong"}
 
@@ -153,6 +154,16 @@ def more(ctx: Context, entry_id: str) -> list[Reply]:
     ]
 
 
+def _misses_the_problem(ctx: Context, entry_id: str, problems: tuple[str, ...]) -> bool:
+    """A personal legal problem told ("hàng xóm lấn đất, muốn kiện"): a legal-aid entry about
+    something else (the accused's lawyer) gives way to the free legal-aid reply with whom to
+    call. Entries on other topics still answer what they are asked (a loan for a debt)."""
+    if ctx.content.entries[entry_id].topic != LEGAL_AID_TOPIC:
+        return False
+    understander = understander_for(ctx.index)
+    return not any(understander.speaks_of(entry_id, (p,)) for p in problems)
+
+
 async def answer_text(ctx: Context, text: str) -> list[Reply]:
     understood = understander_for(ctx.index).understand(
         text, locality=ctx.citizen.locality_id, today=ctx.today
@@ -160,7 +171,10 @@ async def answer_text(ctx: Context, text: str) -> list[Reply]:
     best = understood.best
     answer = understood.answer
     choice = understood.household_choice
-    legal = answer is None and is_legal_problem(ctx, ctx.index.normalizer.key(text))
+    problems = legal_problems(ctx, ctx.index.normalizer.key(text))
+    if answer is not None and problems and _misses_the_problem(ctx, answer.entry_id, problems):
+        answer, choice = None, ()
+    legal = answer is None and bool(problems)
     outside = not legal and understood.outside_scope
     question = await ctx.log_question(
         text,

@@ -29,11 +29,11 @@ def requested_item(ctx: Context, key: str) -> str | None:
     return None
 
 
-def is_legal_problem(ctx: Context, key: str) -> bool:
-    """Whether the message tells of a personal legal problem (a land dispute, a debt,
-    violence, a child hurt), which free legal aid is for."""
+def legal_problems(ctx: Context, key: str) -> tuple[str, ...]:
+    """The phrases by which the message tells of a personal legal problem (a land dispute, a
+    debt, violence, a child hurt), which free legal aid is for."""
     padded = f" {key} "
-    return any(f" {phrase} " in padded for phrase in ctx.content.lexicon.legal_problems)
+    return tuple(p for p in ctx.content.lexicon.legal_problems if f" {p} " in padded)
 
 
 router = Router("intents", requests=requested_item)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import IDLE, Context
-from bot.messages import Button, Reply
+from bot.messages import Button, Phone, Reply
 from content.localities import province_code
 from handlers import contacts, yesno
 from handlers.routing import Phrase, Router, Stage
@@ -47,7 +47,8 @@ def press(ctx: Context, value: str) -> list[Reply]:
     if value == "check":
         return start(ctx)
     if value == "contact":
-        return [Reply(contact_text(ctx), _after_buttons(ctx))]
+        text, phones = _where_to_ask(ctx)
+        return [Reply(text, _after_buttons(ctx), phones=phones)]
     if ctx.state != STATE or "legal" not in ctx.data:
         return start(ctx)
     guide = ctx.content.legal_aid
@@ -69,7 +70,8 @@ def press(ctx: Context, value: str) -> list[Reply]:
             ),
             ctx.menu_button(),
         )
-        return [Reply(f"{ctx.msgs.legal_not_eligible}\n\n{contact_text(ctx)}", buttons)]
+        text, phones = _where_to_ask(ctx)
+        return [Reply(f"{ctx.msgs.legal_not_eligible}\n\n{text}", buttons, phones=phones)]
     return _ask(ctx)
 
 
@@ -81,14 +83,11 @@ def _eligible(ctx: Context, question) -> list[Reply]:  # type: ignore[no-untyped
     guide = ctx.content.legal_aid
     ctx.set_state(IDLE)
     citations = "; ".join(ctx.content.sources[s].citation() for s in guide.sources)
+    where, phones = _where_to_ask(ctx)
     text = "\n\n".join(
-        [
-            ctx.msgs.legal_eligible.format(reason=question.reason),
-            contact_text(ctx),
-            f"Nguồn: {citations}.",
-        ]
+        [ctx.msgs.legal_eligible.format(reason=question.reason), where, f"Nguồn: {citations}."]
     )
-    return [Reply(text, _after_buttons(ctx, question.faq))]
+    return [Reply(text, _after_buttons(ctx, question.faq), phones=phones)]
 
 
 def _after_buttons(ctx: Context, reason_faq: str | None = None) -> tuple[Button, ...]:
@@ -109,9 +108,10 @@ HOTLINE_FALLBACK = (
 HOTLINE_HOURS = " Giờ làm việc: {hours}."
 
 
-def contact_text(ctx: Context) -> str:
-    """Where to ask for legal aid: the province's centre when it has a checked number, else the
-    national hotline first (free, office hours) and what is known of the centre after it."""
+def _where_to_ask(ctx: Context) -> tuple[str, tuple[Phone, ...]]:
+    """Where to ask for legal aid, and its checked numbers as dial buttons: the province's
+    centre when it has a checked number, else the national hotline first (free, office hours)
+    and what is known of the centre after it."""
     code = province_code(ctx.content, ctx.citizen.locality_id)
     found = contacts.for_province(ctx, "legal_aid", code)
     hotlines = [c for c in found if c.province_code is None]
@@ -127,19 +127,20 @@ def contact_text(ctx: Context) -> str:
     parts += [contacts.render(ctx, c) for c in found]
     if not code:
         parts.append(ctx.msgs.legal_contact_no_locality)
-    return "\n\n".join(parts)
+    return "\n\n".join(parts), contacts.phones(found)
 
 
 def problem(ctx: Context) -> list[Reply]:
     """A personal legal problem told in a message: free legal aid, the hotline and the
     province's centre, and the check of who may get it."""
-    text = f"{ctx.msgs.legal_problem}\n\n{contact_text(ctx)}"
+    where, phones = _where_to_ask(ctx)
+    text = f"{ctx.msgs.legal_problem}\n\n{where}"
     buttons = (
         Button(ctx.msgs.btn_legal_check, "legal:check"),
         Button(ctx.msgs.btn_legal_papers, f"faq:{ctx.content.legal_aid.papers_faq}"),
         *_after_buttons(ctx)[-2:],
     )
-    return [Reply(text, tuple(dict.fromkeys(buttons)))]
+    return [Reply(text, tuple(dict.fromkeys(buttons)), phones=phones)]
 
 
 def typed(ctx: Context, text: str) -> list[Reply] | None:

@@ -111,6 +111,18 @@ async def test_a_land_dispute_goes_to_free_legal_aid_with_the_hotline(chat):
     assert any("được giúp miễn phí" in label for label in chat.labels)
 
 
+async def test_a_land_dispute_told_with_a_lawyer_is_not_answered_with_the_accused_persons_aid(chat):
+    await chat.say("Hàng xóm lấn đất nhà tôi, tôi muốn kiện mà không có tiền thuê luật sư")
+    assert chat.faq_id is None
+    assert "trợ giúp pháp lý miễn phí" in chat.text and "1800" in chat.text
+    assert "người bị buộc tội" not in chat.text
+
+
+async def test_a_loan_question_telling_of_debts_still_gets_the_loan_answer(chat):
+    await chat.say("nhà tôi nợ nần nhiều, hộ nghèo có được vay vốn ngân hàng chính sách không")
+    assert chat.faq_id is not None and chat.faq_id.startswith("vay-von")
+
+
 async def test_a_general_question_gets_todays_programme_first_and_the_ended_one_a_tap_away(chat):
     await chat.say("chương trình giảm nghèo là gì")
     assert chat.faq_id == "chuong-trinh-gop-2026-2035-la-gi"

@@ -104,3 +104,18 @@ async def test_the_contacts_reply_offers_to_call_only_checked_numbers(chat):
     # The national legal-aid hotline is checked and sourced; Hà Tĩnh's file number is not.
     assert reply.phones == (Phone("Gọi Đường dây nóng trợ giúp pháp lý", "1800.1233"),)
     assert all(len(phone.label) <= 35 for phone in reply.phones)
+
+
+async def test_the_legal_aid_reply_offers_to_call_the_checked_hotline_not_the_unchecked_centre(
+    chat,
+):
+    await chat.say("/diaphuong")
+    await chat.say("Hà Tĩnh")
+    (problem,) = await chat.say(
+        "Hàng xóm lấn đất nhà tôi, tôi muốn kiện mà không có tiền thuê luật sư"
+    )
+    assert "1800.1233" in problem.text and HA_TINH_PHONE in problem.text
+    assert problem.phones == (Phone("Gọi Đường dây nóng trợ giúp pháp lý", "1800.1233"),)
+    await chat.say("/phaply")
+    (where,) = await chat.press("Liên hệ ở đâu?")
+    assert where.phones == problem.phones
