@@ -113,6 +113,7 @@ class Understander:
         result = self.index.search(text, locality=locality, groups=groups)
         today = today or dt.date.today()
         result = self._without_ended_plans(result, locality, today)
+        result, replaced = self._one_per_rule(result, text, today)
         similar: dict[str, float] = {}
         if "second_opinion" in stages and result.candidates:
             ids = [m.entry_id for m in result.candidates]
@@ -125,7 +126,9 @@ class Understander:
             # The question asked, searched alone and answered with confidence, wins over the
             # story around it when the whole message also ranks it among the first three.
             ask = self._ask_query(reading)
-            asked = self.index.search(ask, locality=locality, groups=groups)
+            asked, _ = self._one_per_rule(
+                self.index.search(ask, locality=locality, groups=groups), text, today
+            )
             sure = asked.answer is not None and asked.answer.score >= self.index.thresholds.sure
             if sure and (answer is None or answer.entry_id != asked.answer.entry_id):
                 near = [m for m in result.candidates[:3] if m.entry_id == asked.answer.entry_id]
@@ -137,6 +140,7 @@ class Understander:
         superseded: Match | None = None
         if answer is not None:
             answer, superseded = self._current_for(answer, text, today)
+            superseded = superseded or replaced.get(answer.entry_id)
             decided_by = "current" if superseded else decided_by
         also: tuple[Match, ...] = ()
         if reads and len(reading.asks) > 1:
@@ -169,16 +173,49 @@ class Understander:
         (its `superseded_by`), unless the message names a year of that period: nothing expired
         is the first answer to a general question. Returns the answer and the one it replaced."""
         entry = self.index.content.entries[answer.entry_id]
-        if not entry.superseded_by or entry.valid_to is None or entry.valid_to >= today:
+        current = self._successor(entry, today)
+        if current is None or _names_period(entry, [int(y) for y in YEAR.findall(text)]):
             return answer, None
+        later = self.index.content.entries[current]
+        return replace(answer, entry_id=current, question=later.questions[0]), answer
+
+    def _one_per_rule(
+        self, result: SearchResult, text: str, today: dt.date
+    ) -> tuple[SearchResult, dict[str, Match]]:
+        """An ended entry and the current one that superseded it are one answer, not rivals:
+        only the better ranked of the two stays a candidate, so that neither's closeness
+        declines the other. Returns the result and, for a current entry that stayed, the
+        ended one it stands for (offered a tap away)."""
         named = [int(year) for year in YEAR.findall(text)]
-        if any(entry.valid_from.year <= year <= entry.valid_to.year for year in named):
-            return answer, None
+        family: dict[str, str] = {}
+        for match in result.candidates:
+            entry = self.index.content.entries[match.entry_id]
+            current = self._successor(entry, today)
+            if current and not _names_period(entry, named):
+                family[match.entry_id] = current
+        if not family:
+            return result, {}
+        kept: dict[str, Match] = {}
+        replaced: dict[str, Match] = {}
+        for match in result.candidates:  # best first
+            key = family.get(match.entry_id, match.entry_id)
+            if key not in kept:
+                kept[key] = match
+            elif kept[key].entry_id == key and match.entry_id != key:
+                replaced[key] = match  # the ended entry ranked below its successor
+        if len(kept) == len(result.candidates):
+            return result, {}
+        return self.index.decide(result.query, list(kept.values())), replaced
+
+    def _successor(self, entry, today: dt.date) -> str | None:  # type: ignore[no-untyped-def]
+        """The first current entry that superseded `entry`, if its period has ended."""
+        if not entry.superseded_by or entry.valid_to is None or entry.valid_to >= today:
+            return None
         for other in entry.superseded_by:
             later = self.index.content.entries.get(other)  # content built in code may omit it
             if later is not None and (later.valid_to is None or later.valid_to >= today):
-                return replace(answer, entry_id=other, question=later.questions[0]), answer
-        return answer, None
+                return other
+        return None
 
     def _speaking_of(self, result: SearchResult, foreign: tuple[str, ...]) -> Match | None:
         """Among the first candidates, one good enough to answer that speaks of the subject
@@ -313,6 +350,11 @@ class Understander:
         if len(choice) < 2:
             return ()
         return tuple((kind, choice[kind]) for kind in HOUSEHOLD_KINDS if kind in choice)
+
+
+def _names_period(entry, years: list[int]) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a year named in the message falls in the entry's period."""
+    return any(entry.valid_from.year <= year <= entry.valid_to.year for year in years)
 
 
 def _words(text: str) -> str:

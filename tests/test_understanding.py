@@ -168,3 +168,19 @@ def test_a_parent_writing_hp_and_c3_is_asking_about_school_fees_in_upper_seconda
     assert u.answer is not None
     entry = knowledge.content.entries[u.answer.entry_id]
     assert "học phí" in " ".join(entry.questions).lower()
+
+
+def test_an_ended_entry_and_the_one_that_superseded_it_are_one_answer_not_rivals(knowledge):
+    """Both rank first for the question; together they would be too close to answer either.
+    The current one answers, the ended one a tap away, and only one of them is a candidate."""
+    understander = Understander(knowledge.index)
+    text = "Bà bầu muốn được tư vấn ăn uống thì hỏi ai, ở đâu?"
+    searched = [m.entry_id for m in knowledge.index.search(text).candidates[:2]]
+    assert set(searched) == {"dinh-duong-tu-van-tram-y-te", "dinh-duong-tu-van-o-dau"}
+    u = understander.understand(text, today=dt.date(2026, 12, 7))
+    assert u.answer.entry_id == "dinh-duong-tu-van-tram-y-te" and u.decided_by == "current"
+    assert [m.entry_id for m in u.also_asked] == ["dinh-duong-tu-van-o-dau"]
+    assert "dinh-duong-tu-van-o-dau" not in [m.entry_id for m in u.result.candidates]
+    # Before the old entry's period ended, the two were distinct answers.
+    earlier = understander.understand(text, today=dt.date(2025, 6, 1))
+    assert "dinh-duong-tu-van-o-dau" in [m.entry_id for m in earlier.result.candidates]
