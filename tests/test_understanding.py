@@ -9,7 +9,7 @@ import numpy
 
 from content.opinion import SecondOpinion
 from content.reading import Reader
-from content.understanding import STAGES, Understander
+from content.understanding import STAGES, Agreement, Understander
 
 
 def test_the_reader_finds_the_question_after_the_story_and_who_is_asking(knowledge):
@@ -184,3 +184,17 @@ def test_an_ended_entry_and_the_one_that_superseded_it_are_one_answer_not_rivals
     # Before the old entry's period ended, the two were distinct answers.
     earlier = understander.understand(text, today=dt.date(2025, 6, 1))
     assert "dinh-duong-tu-van-o-dau" in [m.entry_id for m in earlier.result.candidates]
+
+
+def test_a_long_message_close_to_one_entry_is_answered_on_one_vote(knowledge):
+    """An old man's story, then his question: the search's first entry is close and mostly
+    covered, and one other ranking agrees; that is enough to answer, not to decline."""
+    text = (
+        "chao ad, bac 60 tuoi roi, nha can ngheo o Tuyen Quang, bac vs bac gai nuoi 2 chau, lam "
+        "che va nuoi ga. bac muon vay ngan hang chinh sach de mo rong chuong ga ma ko bit nha can "
+        "ngheo co dc vay ko, lai suat bn 1 nam. ad chi giup bac vs, bac cam on nhieu"
+    )
+    u = Understander(knowledge.index).understand(text)
+    assert u.answer.entry_id == "vay-von-ho-can-ngheo" and u.decided_by == "votes"
+    two_votes_only = Understander(knowledge.index, agreement=Agreement(long_one_score=1.0))
+    assert two_votes_only.understand(text).answer is None
