@@ -202,10 +202,7 @@ def main() -> None:
         "",
         *sqlite_variants.table(variants),
         "",
-        "## Steady load on `serve` workers: SQLite and PostgreSQL, 1 and 2 workers "
-        "(`bench/scale_bench.py`)",
-        "",
-        *scale_bench.table(scale),
+        scale_section(scale),
         "",
         "## kill -9 during load and during a 10,000-subscriber announcement "
         "(`bench/crash_bench.py`)",
@@ -284,6 +281,23 @@ def _load() -> str:
         return "unknown"
 
 
+def scale_section(scale=None) -> str:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from bench import scale_bench
+
+    if scale is None:
+        scale = asyncio.run(scale_bench.main())
+    return "\n".join(
+        [
+            "## Steady load on `serve` workers: SQLite and PostgreSQL, 1 and 2 workers "
+            "(`bench/scale_bench.py`)",
+            "",
+            *scale_bench.table(scale),
+        ]
+    )
+
+
 def devset_section(report) -> str:  # type: ignore[no-untyped-def]
     return (
         "## Search quality on the development set (`tests/data/devset_*.yaml`)\n\n"
@@ -335,8 +349,8 @@ def sqlite_section() -> str:
 
 
 def refresh(names: list[str]) -> None:
-    """Recomputes only the named sections (understanding, security, ask, startup, sqlite, devset,
-    heldout) and puts each in place of its namesake in RESULTS.md, noting when; the other
+    """Recomputes only the named sections (understanding, security, ask, startup, sqlite, scale,
+    devset, heldout) and puts each in place of its namesake in RESULTS.md, noting when; the other
     sections stay as their last full run measured them."""
     knowledge = load_knowledge(Settings())
     made = {
@@ -345,6 +359,7 @@ def refresh(names: list[str]) -> None:
         "ask": lambda: ask_section(knowledge),
         "startup": startup_section,
         "sqlite": sqlite_section,
+        "scale": scale_section,
         "devset": lambda: devset_section(evaluate(knowledge.index, load_devset())),
         "heldout": lambda: heldout_section(evaluate(knowledge.index, load_heldout())),
     }
