@@ -322,3 +322,21 @@ async def test_the_qr_links_page_names_every_locality_and_says_telegram_is_off(s
         assert await admin.locator("section.group img").count() == 0
         assert problems == []
         await browser.close()
+
+
+async def test_on_a_phone_the_wide_tables_scroll_inside_the_page_not_across_it(server):
+    """The inbox, a question, the contacts, the audit log and the content audit hold wide
+    tables; on a 390 px phone each scrolls in its own box and the page keeps the screen's width."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        admin, problems = await open_as(browser, server, "quantri", viewport=PHONE)
+        await no_wider_than_the_phone(admin)  # the inbox
+        await admin.click("main table a[href^='/dashboard/questions/']")
+        await expect(admin.locator("main")).to_contain_text("Câu hỏi #")
+        await no_wider_than_the_phone(admin)
+        for path in ("/dashboard/contacts", "/dashboard/audit", "/dashboard/content-audit"):
+            response = await admin.goto(f"{server}{path}")
+            assert response is not None and response.status == 200, path
+            await no_wider_than_the_phone(admin)
+        assert problems == []
+        await browser.close()
