@@ -3,44 +3,17 @@
 
 from __future__ import annotations
 
-import shutil
-import signal
-
 import pytest
 from openpyxl import load_workbook
 from playwright.async_api import async_playwright, expect
 
-from tests.conftest import run_cli
-from tests.test_outbox import free_port, start_server
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Flags for a headless Chromium as root on a machine with no network (see README).
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "mat-khau-du-dai-1"
+from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
 
 
 @pytest.fixture
 def server(tmp_path):
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}", "SECRET_KEY": "e" * 32}
-    assert (
-        run_cli(
-            "officer", "add", "canbo", "--role", "admin", stdin=PASSWORD + "\n", env=env
-        ).returncode
-        == 0
-    )
-    port = free_port()
-    process = start_server(env, port)
-    yield f"http://127.0.0.1:{port}"
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    with serving(tmp_path, (("canbo", "admin"),)) as url:
+        yield url
 
 
 async def test_citizen_asks_officer_answers_citizen_reads(server, tmp_path):

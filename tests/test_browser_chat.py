@@ -7,16 +7,12 @@ the page does not grow wider than the phone."""
 from __future__ import annotations
 
 import re
-import signal
 
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.conftest import run_cli
-from tests.test_browser import ARGS, CHROMIUM
-from tests.test_outbox import free_port, start_server
+from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
 
-PASSWORD = "mat-khau-du-dai-1"
 PHONE = {"width": 390, "height": 800}
 # An answer with a long unbroken link: the bubble must break it, not widen the page.
 LINK = "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma=" + (
@@ -27,24 +23,8 @@ ANSWER = f"Gia đình nộp đơn tại UBND xã; xem thủ tục tại {LINK}"
 
 @pytest.fixture
 def server(tmp_path):
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}", "SECRET_KEY": "c" * 32}
-    added = run_cli(
-        "officer",
-        "add",
-        "kienhai",
-        "--role",
-        "officer",
-        "--locality",
-        "kien-hai",
-        stdin=PASSWORD + "\n",
-        env=env,
-    )
-    assert added.returncode == 0, added.stderr
-    port = free_port()
-    process = start_server(env, port)
-    yield f"http://127.0.0.1:{port}"
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    with serving(tmp_path, (("kienhai", "officer", "kien-hai"),)) as url:
+        yield url
 
 
 async def tap(page, label: str) -> None:

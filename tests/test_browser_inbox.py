@@ -5,16 +5,12 @@ made of an FAQ entry's answer and source into a question's answer box without a 
 from __future__ import annotations
 
 import re
-import signal
 
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.conftest import run_cli
-from tests.test_browser import ARGS, CHROMIUM
-from tests.test_outbox import free_port, start_server
+from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
 
-PASSWORD = "mat-khau-du-dai-1"
 QUESTIONS = (
     "Xin hỏi bao giờ thôn tôi được làm đường bê tông",
     "Bao giờ thôn tôi có đèn đường chiếu sáng",
@@ -24,18 +20,8 @@ QUESTIONS = (
 
 @pytest.fixture
 def server(tmp_path):
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'inbox.db'}", "SECRET_KEY": "i" * 32}
-    for username, role in (("canbo", "admin"), ("hoa", "officer")):
-        added = run_cli("officer", "add", username, "--role", role, stdin=PASSWORD + "\n", env=env)
-        assert added.returncode == 0, added.stderr
-    for i, text in enumerate(QUESTIONS):  # "4": the menu's "send a question to the officers"
-        asked = run_cli("chat", "--json", "--user", f"dan-{i}", stdin=f"4\n{text}\n", env=env)
-        assert asked.returncode == 0, asked.stderr
-    port = free_port()
-    process = start_server(env, port)
-    yield f"http://127.0.0.1:{port}"
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    with serving(tmp_path, (("canbo", "admin"), ("hoa", "officer")), QUESTIONS) as url:
+        yield url
 
 
 async def test_an_officer_assigns_several_questions_at_once_and_inserts_a_saved_faq_reply(server):

@@ -5,35 +5,18 @@ an officer finds no link and is refused."""
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 from docx import Document
 from playwright.async_api import async_playwright, expect
 
-from tests.conftest import run_cli
-from tests.test_browser import ARGS, CHROMIUM, PASSWORD
-from tests.test_outbox import free_port, start_server
+from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
 
 
 @pytest.fixture
 def server(tmp_path):
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}", "SECRET_KEY": "e" * 32}
-    for username, role, place in (("quantri", "admin", None), ("canbo", "officer", "kien-hai")):
-        extra = ["--locality", place] if place else []
-        added = run_cli(
-            "officer", "add", username, "--role", role, *extra, stdin=PASSWORD + "\n", env=env
-        )
-        assert added.returncode == 0, added.stderr
-    asked = run_cli(
-        "chat", "--json", "--user", "dan-1", stdin="4\nXin hỏi về vay vốn học nghề\n", env=env
-    )
-    assert asked.returncode == 0, asked.stderr
-    port = free_port()
-    process = start_server(env, port)
-    yield f"http://127.0.0.1:{port}"
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    officers = (("quantri", "admin"), ("canbo", "officer", "kien-hai"))
+    with serving(tmp_path, officers, ("Xin hỏi về vay vốn học nghề",)) as url:
+        yield url
 
 
 async def log_in(page, server: str, username: str) -> None:  # type: ignore[no-untyped-def]

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import signal
 
 import pytest
 from docx import Document
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.conftest import run_cli
-from tests.test_browser import ARGS, CHROMIUM, PASSWORD
+from tests.browser_server import ARGS, CHROMIUM, serving
 from tests.test_browser_office import log_in
-from tests.test_outbox import free_port, start_server
 
 PHONE = {"width": 390, "height": 800}
 QUESTIONS = (
@@ -36,18 +33,8 @@ def vn_today() -> dt.date:
 
 @pytest.fixture
 def server(tmp_path):
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'pages.db'}", "SECRET_KEY": "p" * 32}
-    for username, role in (("quantri", "admin"), ("xem", "viewer")):
-        added = run_cli("officer", "add", username, "--role", role, stdin=PASSWORD + "\n", env=env)
-        assert added.returncode == 0, added.stderr
-    for i, text in enumerate(QUESTIONS):  # "4": the menu's "send a question to the officers"
-        asked = run_cli("chat", "--json", "--user", f"dan-{i}", stdin=f"4\n{text}\n", env=env)
-        assert asked.returncode == 0, asked.stderr
-    port = free_port()
-    process = start_server(env, port)
-    yield f"http://127.0.0.1:{port}"
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    with serving(tmp_path, (("quantri", "admin"), ("xem", "viewer")), QUESTIONS) as url:
+        yield url
 
 
 def watch(page: Page) -> list[str]:

@@ -8,7 +8,8 @@ import datetime as dt
 from openpyxl import load_workbook
 from playwright.async_api import async_playwright
 
-from tests.test_browser import ARGS, CHROMIUM, PASSWORD, server  # noqa: F401 (the fixture)
+from tests.browser_server import ARGS, CHROMIUM, PASSWORD
+from tests.test_browser import server  # noqa: F401 (the fixture)
 
 
 async def test_the_report_page_charts_this_month_and_another_month_on_request(server, tmp_path):  # noqa: F811

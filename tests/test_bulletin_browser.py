@@ -4,15 +4,11 @@ the progress bar of bulletins.js refreshes itself until the finished bulletin is
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.conftest import run_cli
-from tests.test_browser import ARGS, CHROMIUM, PASSWORD
+from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
 from tests.test_bulletins import recording
-from tests.test_outbox import free_port, start_server
 
 LONG_TEXT = " ".join(
     f"Điểm {i}: hộ nghèo, hộ cận nghèo mang giấy tờ đến nhà văn hóa thôn để rà soát."
@@ -22,19 +18,9 @@ LONG_TEXT = " ".join(
 
 @pytest.fixture
 def server(tmp_path):
-    env = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
-        "SECRET_KEY": "e" * 32,
-        "AUDIO_DIR": str(tmp_path / "audio"),
-        "TTS_ENGINE": "espeak",
-    }
-    added = run_cli("officer", "add", "canbo", "--role", "admin", stdin=PASSWORD + "\n", env=env)
-    assert added.returncode == 0
-    port = free_port()
-    process = start_server(env, port)
-    yield f"http://127.0.0.1:{port}"
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    env = {"AUDIO_DIR": str(tmp_path / "audio"), "TTS_ENGINE": "espeak"}
+    with serving(tmp_path, (("canbo", "admin"),), **env) as url:
+        yield url
 
 
 async def test_officer_builds_a_bulletin_and_watches_its_progress(server, tmp_path):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from playwright.async_api import async_playwright
 
-from tests.test_browser import ARGS, CHROMIUM, server  # noqa: F401  (the fixture)
+from tests.browser_server import ARGS, CHROMIUM
+from tests.test_browser import server  # noqa: F401  (the fixture)
 
 LINK = "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=" + (
     "1.0097" * 60
