@@ -2,8 +2,8 @@
 
 The self-check stores nothing unless the citizen agrees; then its summary is one question in the
 question log (topic "chuan_ngheo", sent by the citizen, logged from the consent message, which is
-part of the private self-check conversation). This page lists those, in the officer's scope,
-with the household's answers read back from the summary, masked for viewers."""
+part of the private self-check conversation), with the household's answers as data beside it
+(`Question.self_check`). This page lists those, in the officer's scope, masked for viewers."""
 
 from __future__ import annotations
 
@@ -26,14 +26,6 @@ from db.models import Citizen, Message, Question, QuestionStatus
 from db.officers import scope_conditions
 
 PER_PAGE = 50
-PREFIX = "Tự kiểm tra diện hỗ trợ ("
-# The summary the self-check stores (handlers/household_check.py `_summary`), read back.
-SUMMARY = re.compile(
-    r"Tự kiểm tra diện hỗ trợ \((?P<period>[^)]*)\): (?P<label>[^.]+)\. "
-    r"Khu vực (?P<area>nông thôn|thành thị), (?P<members>\d+) người, "
-    r"thu nhập cả nhà (?P<income>[\d.]+) đồng/tháng\. "
-    r"Chỉ số thiếu hụt: (?P<lacking>[^.]*)\.$"
-)
 BAD_PAGE = "Số trang không hợp lệ. Hãy chọn một trang bằng số, ví dụ 2."
 
 
@@ -58,33 +50,34 @@ class Answers:
         return [i["name"] for i in self.indicators if i["lacking"]] + self.unknown
 
 
-def read_summary(text: str, standards: dict[str, Standard]) -> Answers | None:
-    """The answers in a stored summary; None if it is not in the self-check's format."""
-    found = SUMMARY.match(text.strip())
-    if found is None:
-        return None
-    lacking_text = found["lacking"].strip()
-    lacking = [] if lacking_text == "không" else [c.strip() for c in lacking_text.split(",")]
-    standard = standards.get(found["period"])
+AREAS = {"rural": "nông thôn", "urban": "đô thị"}
+
+
+def read_answers(saved: dict[str, Any], standards: dict[str, Standard]) -> Answers:
+    """The household's answers as the self-check stored them, with the standard's indicators
+    named (a code the standard no longer lists is shown as it is)."""
+    lacking = [str(code) for code in saved.get("lacking", [])]
+    standard = standards.get(str(saved.get("period")))
     indicators = [
         {"name": i.name, "dimension": i.dimension, "lacking": i.code in lacking}
         for i in (standard.indicators if standard else ())
     ]
     known = {i.code for i in standard.indicators} if standard else set()
     return Answers(
-        period=found["period"],
-        classification=found["label"],
-        area=found["area"],
-        members=int(found["members"]),
-        income=int(found["income"].replace(".", "")),
+        period=str(saved.get("period", "")),
+        classification=str(saved.get("classification", "")),
+        area=AREAS.get(str(saved.get("area")), str(saved.get("area", ""))),
+        members=int(saved.get("members", 0)),
+        income=int(saved.get("income", 0)),
         indicators=indicators,
-        unknown=[c for c in lacking if c and c not in known],
+        unknown=[c for c in lacking if c not in known],
     )
 
 
 def saved_checks_query(officer):  # type: ignore[no-untyped-def]
-    """The saved self-checks this officer may see: the question log's self-check summaries
-    logged from a message of the private self-check conversation, within the officer's scope."""
+    """The saved self-checks this officer may see: the question log's rows with a self-check's
+    answers, logged from a message of the private self-check conversation, within the officer's
+    scope."""
     return (
         select(Question, Citizen)
         .join(Citizen, Citizen.id == Question.citizen_id)
@@ -92,7 +85,7 @@ def saved_checks_query(officer):  # type: ignore[no-untyped-def]
         .where(
             Question.topic == "chuan_ngheo",
             Question.sent_by_citizen.is_(True),
-            Question.text.startswith(PREFIX, autoescape=True),
+            Question.self_check.is_not(None),
             Message.private.is_(True),
             *scope_conditions(officer),
         )
@@ -107,7 +100,7 @@ def _page_number(request: web.Request) -> int:
 
 
 def _row(question: Question, citizen: Citizen, content: Content, masked: bool) -> dict[str, Any]:
-    answers = read_summary(question.text, content.standards)
+    answers = read_answers(question.self_check or {}, content.standards)
     return {
         "id": question.id,
         "created": vn_time(question.created_at),

@@ -116,6 +116,9 @@ class Question(Base):
     officer_answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     answered_at: Mapped[dt.datetime | None]
+    # A saved household self-check's answers: period, classification (as told), area
+    # (rural/urban), members, income (đồng a month), lacking (indicator codes).
+    self_check: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -286,13 +286,15 @@ async def consent(ctx: Context, save: bool) -> list[Reply]:
         return press(ctx, "continue")
     note = ctx.msgs.check_not_saved
     if save:
-        summary = _summary(check, result_of(ctx, standard))
+        result = result_of(ctx, standard)
+        summary = _summary(check, result)
         question = await ctx.log_question(
             summary,
             ctx.index.normalizer.normalize(summary).plain,
             needs_officer=True,
             sent_by_citizen=True,
             topic="chuan_ngheo",
+            self_check=_answers(check, result),
         )
         note = ctx.msgs.check_saved.format(number=question.id)
     replies = _result(ctx, standard, note)
@@ -300,11 +302,23 @@ async def consent(ctx: Context, save: bool) -> list[Reply]:
     return replies
 
 
+def _answers(check: dict[str, Any], result: CheckResult) -> dict[str, Any]:
+    """The household's answers as the officers' page reads them (dashboard/self_checks.py)."""
+    return {
+        "period": result.period,
+        "classification": CLASS_LABELS[result.classification],
+        "area": check["area"],
+        "members": check["members"],
+        "income": check["income"],
+        "lacking": list(result.lacking),
+    }
+
+
 def _summary(check: dict[str, Any], result: CheckResult) -> str:
     lacking = ", ".join(result.lacking) or "không"
     return (
         f"Tự kiểm tra diện hỗ trợ ({result.period}): {CLASS_LABELS[result.classification]}. "
-        f"Khu vực {'nông thôn' if check['area'] == 'rural' else 'thành thị'}, "
+        f"Khu vực {'nông thôn' if check['area'] == 'rural' else 'đô thị'}, "
         f"{check['members']} người, thu nhập cả nhà {vnd(check['income'])}/tháng. "
         f"Chỉ số thiếu hụt: {lacking}."
     )
