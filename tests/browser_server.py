@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.async_api import Page
+
 from tests.conftest import run_cli
 from tests.test_outbox import free_port, start_server
 
@@ -25,6 +27,42 @@ ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "mat-khau-du-dai-1"
+PHONE = {"width": 390, "height": 800}  # a citizen's phone, in CSS pixels
+
+
+def console_errors(page: Page) -> list[str]:
+    """The console errors the page logs from now on (script errors, and resources or scripts
+    the Content-Security-Policy refused), a missing favicon aside."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"{m.text} {m.location.get('url')}")
+            if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico")
+            else None
+        ),
+    )
+    return problems
+
+
+def watch(page: Page) -> list[str]:
+    """What went wrong on a page, as an officer would not see it: console errors, uncaught
+    exceptions and server errors."""
+    problems = console_errors(page)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "response",
+        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 500 else None,
+    )
+    return problems
+
+
+async def log_in(page: Page, server: str, username: str) -> None:
+    await page.goto(f"{server}/dashboard/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("form.login button")
+    await page.wait_for_url(f"{server}/dashboard")
 
 
 @contextmanager

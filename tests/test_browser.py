@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.async_api import async_playwright, expect
 
-from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
+from tests.browser_server import ARGS, CHROMIUM, PASSWORD, log_in, serving
 
 
 @pytest.fixture
@@ -79,10 +79,7 @@ async def test_citizen_subscribes_officer_announces_once_citizen_reads(server):
         await citizen.wait_for_selector("text=Đã đăng ký nhận thông báo của Thị xã Hương Trà")
 
         officer = await (await browser.new_context()).new_page()
-        await officer.goto(f"{server}/dashboard/login")
-        await officer.fill("input[name=username]", "canbo")
-        await officer.fill("input[name=password]", PASSWORD)
-        await officer.click("form.login button")
+        await log_in(officer, server, "canbo")
         await officer.wait_for_selector("text=Câu hỏi của người dân")
         await officer.click("a:has-text('Thông báo')")
         await officer.select_option("select[name=locality]", "huong-tra")

@@ -11,9 +11,8 @@ import re
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
+from tests.browser_server import ARGS, CHROMIUM, PHONE, console_errors, log_in, serving
 
-PHONE = {"width": 390, "height": 800}
 # An answer with a long unbroken link: the bubble must break it, not widen the page.
 LINK = "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma=" + (
     "1.0097" * 40
@@ -35,15 +34,7 @@ async def test_the_officers_answer_appears_live_in_its_own_bubble_on_a_phone(ser
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         citizen = await (await browser.new_context(viewport=PHONE)).new_page()
-        problems: list[str] = []
-        citizen.on(
-            "console",
-            lambda m: (
-                problems.append(f"{m.text} {m.location.get('url')}")
-                if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico")
-                else None
-            ),
-        )
+        problems = console_errors(citizen)
         await citizen.goto(f"{server}/chat")
         await tap(citizen, "Chọn địa phương")
         await citizen.click("form.choices button:has-text('Kiên Hải')")
@@ -74,10 +65,7 @@ async def test_the_officers_answer_appears_live_in_its_own_bubble_on_a_phone(ser
         citizen.on("load", lambda _: loads.append("load"))
 
         officer = await (await browser.new_context()).new_page()
-        await officer.goto(f"{server}/dashboard/login")
-        await officer.fill("input[name=username]", "kienhai")
-        await officer.fill("input[name=password]", PASSWORD)
-        await officer.click("form.login button")
+        await log_in(officer, server, "kienhai")
         await officer.goto(f"{server}/dashboard/contacts")
         await officer.click("nav a:has-text('Tự kiểm tra')")  # the menu leads there
         await officer.wait_for_selector("h1:has-text('Kết quả tự kiểm tra diện hỗ trợ')")

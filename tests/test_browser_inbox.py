@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
+from tests.browser_server import ARGS, CHROMIUM, log_in, serving
 
 QUESTIONS = (
     "Xin hỏi bao giờ thôn tôi được làm đường bê tông",
@@ -28,10 +28,7 @@ async def test_an_officer_assigns_several_questions_at_once_and_inserts_a_saved_
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         page = await (await browser.new_context()).new_page()
-        await page.goto(f"{server}/dashboard/login")
-        await page.fill("input[name=username]", "canbo")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.login button")
+        await log_in(page, server, "canbo")
         await page.wait_for_selector("text=Câu hỏi của người dân")
 
         # Select two questions, assign them to "hoa" in one go.

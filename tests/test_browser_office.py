@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 from playwright.async_api import async_playwright, expect
 
-from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
+from tests.browser_server import ARGS, CHROMIUM, log_in, serving
 
 
 @pytest.fixture
@@ -17,14 +17,6 @@ def server(tmp_path):
     officers = (("quantri", "admin"), ("canbo", "officer", "kien-hai"))
     with serving(tmp_path, officers, ("Xin hỏi về vay vốn học nghề",)) as url:
         yield url
-
-
-async def log_in(page, server: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(f"{server}/dashboard/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form.login button")
-    await page.wait_for_url(f"{server}/dashboard")
 
 
 async def test_an_admin_sets_the_signer_and_the_next_document_prints_it(server, tmp_path):

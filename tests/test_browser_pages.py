@@ -14,10 +14,8 @@ import pytest
 from docx import Document
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.browser_server import ARGS, CHROMIUM, serving
-from tests.test_browser_office import log_in
+from tests.browser_server import ARGS, CHROMIUM, PHONE, log_in, serving, watch
 
-PHONE = {"width": 390, "height": 800}
 QUESTIONS = (
     "Nhà tôi ở thôn 2 bị sạt lở, xin hỏi có hỗ trợ làm lại nhà không?",
     "Bao giờ thôn tôi có đèn đường chiếu sáng?",
@@ -35,26 +33,6 @@ def vn_today() -> dt.date:
 def server(tmp_path):
     with serving(tmp_path, (("quantri", "admin"), ("xem", "viewer")), QUESTIONS) as url:
         yield url
-
-
-def watch(page: Page) -> list[str]:
-    """What went wrong on a page, as an officer would not see it: script errors, resources or
-    scripts the Content-Security-Policy refused (both logged as console errors), server errors."""
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"{m.text} {m.location.get('url')}")
-            if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "response",
-        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 500 else None,
-    )
-    return problems
 
 
 async def open_as(browser, server: str, username: str, **options) -> tuple[Page, list[str]]:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import datetime as dt
 from openpyxl import load_workbook
 from playwright.async_api import async_playwright
 
-from tests.browser_server import ARGS, CHROMIUM, PASSWORD
+from tests.browser_server import ARGS, CHROMIUM, log_in
 from tests.test_browser import server  # noqa: F401 (the fixture)
 
 
@@ -30,10 +30,7 @@ async def test_the_report_page_charts_this_month_and_another_month_on_request(se
         officer = await (await browser.new_context(accept_downloads=True)).new_page()
         errors: list[str] = []
         officer.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        await officer.goto(f"{server}/dashboard/login")
-        await officer.fill("input[name=username]", "canbo")
-        await officer.fill("input[name=password]", PASSWORD)
-        await officer.click("form.login button")
+        await log_in(officer, server, "canbo")
         await officer.wait_for_load_state()
         await officer.goto(f"{server}/dashboard/stats")
         title = f"Báo cáo kết quả công tác truyền thông giảm nghèo tháng {this_month:%m/%Y}"

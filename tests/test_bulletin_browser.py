@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.browser_server import ARGS, CHROMIUM, PASSWORD, serving
+from tests.browser_server import ARGS, CHROMIUM, log_in, serving
 from tests.test_bulletins import recording
 
 LONG_TEXT = " ".join(
@@ -31,10 +31,7 @@ async def test_officer_builds_a_bulletin_and_watches_its_progress(server, tmp_pa
         page = await (await browser.new_context()).new_page()
         refused: list[str] = []
         page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else 0)
-        await page.goto(f"{server}/dashboard/login")
-        await page.fill("input[name=username]", "canbo")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.login button")
+        await log_in(page, server, "canbo")
         await page.goto(f"{server}/dashboard/bulletins")
         await page.fill("input[name=title]", "Rà soát hộ nghèo")
         await page.select_option("select[name=locality]", "kien-hai")

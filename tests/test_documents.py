@@ -23,6 +23,7 @@ from dashboard.documents import MOTTO, NATION, PHONE_HIDDEN, date_line, hide_pho
 from dashboard.exports import HEADERS
 from db.models import Question
 from db.office import AuditEntry, Officer
+from tests.test_web_dialogue import make_session
 from tests.web_client import csrf_of, login, web_client
 
 PASSWORD = "mat-khau-du-dai-1"
@@ -243,20 +244,14 @@ async def test_the_minutes_hold_attendees_the_table_conclusions_and_the_settings
     loan, power, _ = await seed(client)
     await login(client, "admin", PASSWORD)
     await save_settings(client)
-    token = await csrf_of(client, "/dashboard/sessions")
-    created = await client.post(
-        "/dashboard/sessions",
-        allow_redirects=False,
-        data={
-            "csrf": token,
-            "title": "Đối thoại chính sách giảm nghèo quý IV",
-            "held_on": "2026-12-05",
-            "place": "Hội trường UBND đặc khu",
-            "chair": "Ông Trần Văn Bình, Chủ tịch",
-            "locality": "kien-hai",
-        },
+    path = await make_session(
+        client,
+        title="Đối thoại chính sách giảm nghèo quý IV",
+        place="Hội trường UBND đặc khu",
+        chair="Ông Trần Văn Bình, Chủ tịch",
+        locality="kien-hai",
     )
-    path = created.headers["Location"]
+    token = await csrf_of(client, path)
     await client.post(f"{path}/attach", data={"csrf": token, "questions": f"{loan.id}, {power.id}"})
     page = await (await client.get(path)).text()
     item = re.search(rf'action="{path}/items/(\d+)/answer"', page).group(1)

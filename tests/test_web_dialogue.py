@@ -29,7 +29,9 @@ async def client(settings, knowledge):
         yield c
 
 
-async def make_session(client) -> str:
+async def make_session(client, **fields: str) -> str:
+    """An officer creates a dialogue session (a quarter's, in the commune hall, unless `fields`
+    say otherwise); its page's path."""
     token = await csrf_of(client, "/dashboard/sessions")
     created = await client.post(
         "/dashboard/sessions",
@@ -40,6 +42,7 @@ async def make_session(client) -> str:
             "held_on": "2026-12-05",
             "place": "Hội trường UBND xã",
             "chair": "Chủ tịch UBND xã",
+            **fields,
         },
     )
     assert created.status == 303
